@@ -1,0 +1,157 @@
+-- edgetally v1 schema. schema.sql is the reviewed snapshot of what these migrations build;
+-- test/db/schema.test.ts proves the two agree.
+-- Privacy rule for every table: no raw IP address, user agent, e-mail or phone number.
+
+-- A tracked site. Keys are stored only as SHA-256 hashes (hex); `secret` keys the
+-- per-site noise PRF (never leaves the database, not rotated with the keys).
+CREATE TABLE sites (
+  id              TEXT PRIMARY KEY,
+  config          TEXT NOT NULL,             -- JSON: domains, timezone, currency, privacy, attribution, goals, funnels, collect
+  ingest_key_hash TEXT NOT NULL UNIQUE,
+  read_key_hash   TEXT NOT NULL UNIQUE,
+  secret          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,          -- unix ms
+  updated_at      INTEGER NOT NULL           -- unix ms
+);
+
+-- One random salt per site and site-local day; deleted within 48 h of the day's end.
+CREATE TABLE salts (
+  site       TEXT NOT NULL,
+  day        TEXT NOT NULL,                  -- YYYY-MM-DD in the site's timezone
+  salt       TEXT NOT NULL,                  -- base64url, 32 random bytes
+  expires_at INTEGER NOT NULL,               -- unix ms: day end + 48 h
+  PRIMARY KEY (site, day)
+) WITHOUT ROWID;
+
+-- Raw events, kept RAW_RETENTION_DAYS (default 8) days for the rollup's re-roll window.
+CREATE TABLE events (
+  rowid       INTEGER PRIMARY KEY,
+  site        TEXT NOT NULL,
+  day         TEXT NOT NULL,                 -- site-local day of `ts`
+  ts          INTEGER NOT NULL,              -- event time, unix ms
+  received_at INTEGER NOT NULL,              -- unix ms
+  name        TEXT NOT NULL,                 -- 'pageview' or a goal name
+  event_id    TEXT,                          -- optional dedup id
+  via         TEXT NOT NULL,                 -- 'pixel' | 'beacon' | 'server'
+  visitor     TEXT,                          -- keyed daily hash; NULL when it cannot be derived
+  url         TEXT,                          -- scrubbed of PII
+  touch_kind  TEXT,                          -- 'landing' (utm/click id/referrer), 'direct' (no referrer: direct if first of the visitor's day), NULL (navigation)
+  source      TEXT,
+  medium      TEXT,
+  campaign    TEXT,
+  content     TEXT,
+  term        TEXT,
+  value       REAL,                          -- major units
+  currency    TEXT,                          -- ISO-4217
+  journey     TEXT,                          -- JSON touches of a conversion (docs/JOURNAL.md)
+  country     TEXT,                          -- coarse context from request.cf
+  device      TEXT                           -- 'desktop' | 'mobile' | 'tablet' | NULL
+);
+CREATE INDEX events_site_day ON events (site, day, rowid);
+CREATE INDEX events_site_received ON events (site, received_at);
+
+-- First sighting of an event_id, for the 48-hour dedup across pixel, beacon and server.
+-- `claim` is the write batch that won the id; the event insert of that batch checks it.
+CREATE TABLE dedup (
+  site       TEXT NOT NULL,
+  event_id   TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,               -- unix ms
+  claim      TEXT NOT NULL,
+  PRIMARY KEY (site, event_id)
+) WITHOUT ROWID;
+CREATE INDEX dedup_first_seen ON dedup (first_seen);
+
+-- Tracked links (/l/:code) and their clicks per site-local day.
+CREATE TABLE links (
+  code        TEXT PRIMARY KEY,
+  site        TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  medium      TEXT NOT NULL,
+  campaign    TEXT NOT NULL,
+  content     TEXT,
+  term        TEXT,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX links_site ON links (site);
+
+CREATE TABLE link_clicks (
+  site   TEXT NOT NULL,
+  day    TEXT NOT NULL,
+  code   TEXT NOT NULL,
+  clicks INTEGER NOT NULL,
+  PRIMARY KEY (site, day, code)
+) WITHOUT ROWID;
+
+-- Daily atoms: what the rollup computes and the only thing the stats API reads.
+-- goal is a goal name or '(macro)' (all macro goals together); model one of the six.
+-- Counts are noisy where the site sets epsilon (docs/PRIVACY.md); revenue in the site's currency,
+-- revenue_by_currency a JSON object of every currency seen.
+CREATE TABLE atoms (
+  site                TEXT NOT NULL,
+  day                 TEXT NOT NULL,
+  source              TEXT NOT NULL,
+  medium              TEXT NOT NULL,
+  campaign            TEXT NOT NULL,
+  goal                TEXT NOT NULL,
+  model               TEXT NOT NULL,
+  clicks              INTEGER NOT NULL DEFAULT 0,
+  visitors            INTEGER NOT NULL DEFAULT 0,
+  conversions         INTEGER NOT NULL DEFAULT 0,  -- distinct conversions that gave it credit
+  credit              REAL NOT NULL DEFAULT 0,
+  revenue             REAL NOT NULL DEFAULT 0,
+  revenue_by_currency TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (site, day, source, medium, campaign, goal, model)
+) WITHOUT ROWID;
+
+-- Funnel steps per day: visitors reaching step `step` (0-based) in order on that day.
+CREATE TABLE funnel_days (
+  site     TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  funnel   TEXT NOT NULL,
+  step     INTEGER NOT NULL,
+  visitors INTEGER NOT NULL,
+  PRIMARY KEY (site, day, funnel, step)
+) WITHOUT ROWID;
+
+-- Rollup progress per site and day: the cursor that lets a large day resume across invocations.
+CREATE TABLE rollup_days (
+  site       TEXT NOT NULL,
+  day        TEXT NOT NULL,
+  status     TEXT NOT NULL,                  -- 'running' | 'done'
+  cursor     INTEGER NOT NULL DEFAULT 0,     -- last events.rowid folded in
+  events     INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (site, day)
+) WITHOUT ROWID;
+
+-- Scratch partial sums of an unfinished day's rollup (cleared when the day is done).
+CREATE TABLE rollup_scratch (
+  site     TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  key      TEXT NOT NULL,
+  state    TEXT NOT NULL,
+  PRIMARY KEY (site, day, key)
+) WITHOUT ROWID;
+
+-- Imported ad spend. medium '' means "every medium of that source and campaign".
+CREATE TABLE spend (
+  site                 TEXT NOT NULL,
+  day                  TEXT NOT NULL,
+  source               TEXT NOT NULL,
+  medium               TEXT NOT NULL,
+  campaign             TEXT NOT NULL,
+  currency             TEXT NOT NULL,
+  cost                 REAL NOT NULL,
+  platform_conversions REAL,
+  PRIMARY KEY (site, day, source, medium, campaign, currency)
+) WITHOUT ROWID;
+
+-- Queue messages that failed every retry, kept for inspection and replay.
+CREATE TABLE dead_letters (
+  id          INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  error       TEXT
+);

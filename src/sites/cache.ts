@@ -1,0 +1,22 @@
+import { getSite, type SiteRecord } from "../db/sites";
+
+/**
+ * Per-isolate cache of site records for the collection hot path: a pixel must not cost a D1
+ * read per hit. Entries live CACHE_MS; admin changes made through this isolate evict at once,
+ * other isolates see them within CACHE_MS.
+ */
+const CACHE_MS = 30_000;
+const cache = new Map<string, { at: number; site: SiteRecord | null }>();
+
+export async function getSiteCached(db: D1Database, id: string, now = Date.now()): Promise<SiteRecord | null> {
+  const hit = cache.get(id);
+  if (hit && now - hit.at < CACHE_MS) return hit.site;
+  const site = await getSite(db, id);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(id, { at: now, site });
+  return site;
+}
+
+export function evictSite(id: string): void {
+  cache.delete(id);
+}
