@@ -1,13 +1,17 @@
 import { HttpError } from "./errors";
 
+// curl -d sends application/x-www-form-urlencoded by default; a JSON body under that label is
+// still JSON, so it is accepted rather than failing a newcomer's first curl.
+const JSON_TYPES = new Set(["", "application/json", "text/plain", "application/x-www-form-urlencoded"]);
+
 /**
  * Reads a request body as JSON with a hard size limit, without trusting Content-Length.
  * Accepts application/json and text/plain (sendBeacon without a CORS preflight).
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "" && type !== "application/json" && type !== "text/plain") {
-    throw new HttpError(415, "unsupported_media_type", "Send the body as application/json or text/plain JSON.");
+  if (!JSON_TYPES.has(type) && !type.endsWith("+json")) {
+    throw new HttpError(415, "unsupported_media_type", "Send the body as JSON (application/json or text/plain).");
   }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);

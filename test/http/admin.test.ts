@@ -124,3 +124,43 @@ describe("admin sites API", () => {
     expect((await errorOf(res)).code).toBe("not_found");
   });
 });
+
+describe("request bodies", () => {
+  it("takes JSON sent with curl's default form content type, refuses XML with 415", async () => {
+    const form = await call("/v1/admin/sites", {
+      method: "POST",
+      body: JSON.stringify({ id: "curl", domains: ["c.example"] }),
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(form.status).toBe(201);
+    const xml = await call("/v1/admin/sites", { method: "POST", body: "<site/>", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/xml" } });
+    expect(xml.status).toBe(415);
+    expect((await errorOf(xml)).code).toBe("unsupported_media_type");
+  });
+
+  it("refuses bodies over the limit with 413, whatever Content-Length says", async () => {
+    const big = JSON.stringify({ id: "big", domains: ["b.example"], pad: "x".repeat(70_000) });
+    const res = await call("/v1/admin/sites", withJson("POST", big, ADMIN));
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe("body_too_large");
+  });
+});
+
+describe("failed-authentication rate limit", () => {
+  it("answers 429 with Retry-After after repeated failures from one IP, never to a correct token", async () => {
+    const from = { "cf-connecting-ip": "198.51.100.77" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await call("/v1/admin/sites/none", { headers: { authorization: "Bearer wrong", ...from } });
+      statuses.push(res.status);
+      if (res.status === 429) expect(res.headers.get("retry-after")).toBe("60");
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 403)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // Another IP is unaffected, and the right token from the limited IP still works.
+    const other = await call("/v1/admin/sites/none", { headers: { authorization: "Bearer wrong", "cf-connecting-ip": "198.51.100.78" } });
+    expect(other.status).toBe(403);
+    const ok = await call("/v1/admin/sites/none", { headers: { authorization: `Bearer ${ADMIN}`, ...from } });
+    expect(ok.status).toBe(404);
+  });
+});
