@@ -1,0 +1,159 @@
+// npm run bench:api — latency of /v1/stats over a year of a large account, relative to a trivial
+// JSON route on the same runtime.
+//
+//   1. migrations into a temp --persist-to dir; `wrangler dev`; a site through the admin API
+//   2. with wrangler stopped: 365 days × 1,000 campaigns of atoms (goal "(macro)", model
+//      last_click; BENCH_MODELS=3 adds first_click and linear) written straight into the local
+//      D1's SQLite file with node:sqlite, in one transaction
+//   3. `wrangler dev` again; per query: warm-up, then up to BENCH_SAMPLES sequential requests
+//      (or BENCH_QUERY_SECONDS), p50 and p99, and their ratio to the trivial route's
+//
+// It prints; it asserts nothing. The machine it runs on may be shared: say so next to the figures.
+import path from "node:path";
+import { cleanUp, d1File, fmt, migrate, percentile, startDev, tableBytes, tempDir } from "./lib.mjs";
+
+const DAYS = 365;
+const CAMPAIGNS = 1000;
+const MODELS = ["last_click", "first_click", "linear"].slice(0, Math.max(1, Math.min(3, Number(process.env.BENCH_MODELS ?? 1))));
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
+const QUERY_SECONDS = Number(process.env.BENCH_QUERY_SECONDS ?? 30);
+const ADMIN = "bench-admin-token";
+const SITE = "bigshop";
+
+const SOURCES = [
+  ["google", "cpc"], ["google", "organic"], ["facebook", "social"], ["instagram", "social"], ["bing", "cpc"],
+  ["newsletter", "email"], ["tiktok", "social"], ["linkedin", "social"], ["partner-blog", "referral"], ["x", "social"],
+];
+
+/** Deterministic PRNG (mulberry32): the same data on every run. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function utcDay(ms) {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+async function loadAtoms(file, days) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(file);
+  const before = await tableBytes(file, ["atoms"]);
+  const insert = db.prepare(
+    `INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency)
+     VALUES (?, ?, ?, ?, ?, '(macro)', ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const rand = prng(42);
+  const started = performance.now();
+  db.exec("BEGIN");
+  let rows = 0;
+  for (let c = 0; c < CAMPAIGNS; c++) {
+    const [source, medium] = SOURCES[c % SOURCES.length];
+    const campaign = `campaign-${String(c).padStart(4, "0")}`;
+    // A few big campaigns, a long tail of small ones (many under k, so pooling has work to do).
+    const scale = c < 20 ? 400 : c < 200 ? 40 : 6;
+    for (const day of days) {
+      const visitors = Math.floor(rand() * scale);
+      const clicks = rand() < 0.3 ? Math.floor(visitors * 1.2) : 0;
+      const conversions = Math.floor(visitors * 0.03 + rand());
+      for (const model of MODELS) {
+        const credit = model === "linear" ? conversions * 0.7 : conversions;
+        const revenue = Math.round(credit * 4990) / 100;
+        insert.run(SITE, day, source, medium, campaign, model, clicks, visitors, conversions, credit, revenue, JSON.stringify({ USD: revenue }));
+        rows++;
+      }
+    }
+  }
+  db.exec("COMMIT");
+  db.close();
+  const after = await tableBytes(file, ["atoms"]);
+  return { rows, ms: performance.now() - started, bytes: after.atoms.bytes - before.atoms.bytes };
+}
+
+async function measure(url, headers) {
+  const times = [];
+  let status = 0;
+  let bytes = 0;
+  for (let i = 0; i < 5; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
+  const until = performance.now() + QUERY_SECONDS * 1000;
+  while (times.length < SAMPLES && performance.now() < until) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.arrayBuffer();
+    times.push(performance.now() - t0);
+    status = res.status;
+    bytes = body.byteLength;
+  }
+  return { n: times.length, p50: percentile(times, 50), p99: percentile(times, 99), status, bytes };
+}
+
+async function main() {
+  const work = tempDir("api");
+  const persist = path.join(work, "state");
+  console.log(`edgetally API benchmark — ${DAYS} days × ${CAMPAIGNS} campaigns × ${MODELS.length} model(s) of atoms (work dir ${work})`);
+  await migrate(persist);
+
+  let dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev1.log") });
+  let readKey;
+  try {
+    const res = await fetch(`${dev.url}/v1/admin/sites`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: SITE, domains: ["bigshop.example"], goals: [{ name: "purchase" }] }),
+    });
+    if (res.status !== 201) throw new Error(`creating the site failed: ${res.status} ${await res.text()}`);
+    readKey = (await res.json()).read_key;
+  } finally {
+    await dev.stop();
+  }
+
+  const to = utcDay(Date.now() - 86_400_000);
+  const days = Array.from({ length: DAYS }, (_, i) => utcDay(Date.parse(`${to}T00:00:00Z`) - (DAYS - 1 - i) * 86_400_000));
+  const from365 = days[0];
+  const from30 = days[DAYS - 30];
+  const file = d1File(persist);
+  const loaded = await loadAtoms(file, days);
+  console.log(`loaded ${fmt(loaded.rows)} atoms in ${fmt(loaded.ms / 1000, 1)} s; they take ${fmt(loaded.bytes)} bytes with the primary key → ${fmt(loaded.bytes / loaded.rows, 1)} bytes/atom`);
+
+  dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log") });
+  try {
+    const auth = { authorization: `Bearer ${readKey}` };
+    const q = (params) => `${dev.url}/v1/stats?site=${SITE}&model=last_click&${params}`;
+    const baseline = await measure(`${dev.url}/no-such-route`, {});
+    const openapi = await measure(`${dev.url}/openapi.json`, {});
+    const cases = [
+      ["group=campaign, 30 days", q(`from=${from30}&to=${to}&group=campaign`)],
+      ["group=campaign, 365 days", q(`from=${from365}&to=${to}&group=campaign`)],
+      ["group=day, 365 days", q(`from=${from365}&to=${to}&group=day`)],
+      ["group=source, 365 days", q(`from=${from365}&to=${to}&group=source`)],
+      ["group=campaign, 30 days, CSV", q(`from=${from30}&to=${to}&group=campaign&format=csv`)],
+    ];
+    const line = (name, m) =>
+      `${name.padEnd(34)} ${String(m.status).padStart(3)} ${fmt(m.bytes).padStart(10)} B  n=${String(m.n).padStart(3)}  p50 ${fmt(m.p50, 2).padStart(8)} ms  p99 ${fmt(m.p99, 2).padStart(8)} ms`;
+    console.log(`\n${"query".padEnd(34)} status     bytes       samples     latency`);
+    console.log(`${line("baseline: unknown path (404 JSON)", baseline)}`);
+    console.log(`${line("/openapi.json", openapi)}`);
+    for (const [name, url] of cases) {
+      const m = await measure(url, auth);
+      console.log(`${line(name, m)}  ×${fmt(m.p50 / baseline.p50, 1)} p50, ×${fmt(m.p99 / baseline.p99, 1)} p99 of baseline`);
+      if (m.status !== 200) console.log(`  NOTE: answered ${m.status}, not 200 — the figure measures the error path`);
+    }
+    const again = await measure(`${dev.url}/no-such-route`, {});
+    console.log(`${line("baseline again, after the queries", again)}`);
+    console.log(`\n(ranges ${from30}…${to} and ${from365}…${to}; ratios are to the first baseline)`);
+  } finally {
+    await dev.stop();
+  }
+  cleanUp(work);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
