@@ -46,9 +46,10 @@ CREATE TABLE events (
   journey     TEXT,                          -- JSON touches of a conversion (docs/JOURNAL.md)
   country     TEXT,                          -- coarse context from request.cf
   device      TEXT                           -- 'desktop' | 'mobile' | 'tablet' | NULL
-);
+  , msg_id    TEXT);                         -- 0002 (ALTER TABLE, hence the layout): edge-assigned id of an accepted hit, unique
 CREATE INDEX events_site_day ON events (site, day, rowid);
 CREATE INDEX events_site_received ON events (site, received_at);
+CREATE UNIQUE INDEX events_msg_id ON events (msg_id);      -- a redelivered queue batch inserts nothing twice
 
 -- First sighting of an event_id, for the 48-hour dedup across pixel, beacon and server.
 -- `claim` is the write batch that won the id; the event insert of that batch checks it.

@@ -1,0 +1,97 @@
+import type { Problem } from "../http/errors";
+import type { SiteConfig } from "../sites/config";
+import { goalOf } from "../sites/config";
+import { dayOf } from "../time/day";
+import { isBotAgent } from "./bot";
+import { deviceOf } from "./device";
+import type { CleanEvent } from "./event";
+import { decodeJournal } from "./journal";
+import { deriveTouch } from "./landing";
+import { originAllowed } from "./origin";
+import { scrubTouch } from "./scrub-touch";
+import { scrubUrl } from "./scrub";
+import {
+  attempt,
+  parseEventCurrency,
+  parseEventId,
+  parseName,
+  parseReferrer,
+  parseUrl,
+  parseValue,
+  resolveMoney,
+} from "./validate";
+
+/** What a browser hit's request says besides its fields (never stored as such). */
+export interface HitContext {
+  via: "pixel" | "beacon";
+  /** receive time, unix ms: a browser hit's event time */
+  now: number;
+  origin: string | null;
+  referer: string | null;
+  userAgent: string | null;
+  country: string | null;
+  /** `Sec-GPC: 1` or `DNT: 1` */
+  gpc: boolean;
+}
+
+/** The result of checking one hit: the event as it would be stored (visitor not yet derived) and what is wrong with it. */
+export interface CheckedHit {
+  /** null when the site is unknown */
+  event: CleanEvent | null;
+  problems: Problem[];
+}
+
+/** One field of a hit: a pixel query value or a beacon JSON member. */
+export type HitFields = Record<string, unknown>;
+
+/**
+ * Checks one browser hit (fields s, n, u, r, v, c, i, j — CONTRACT.md "Collection") against its
+ * site and turns it into the event it would store. Pure: the visitor hash is filled in later,
+ * and only for hits without problems. Bots, foreign origins and (where the site honours it)
+ * Sec-GPC/DNT are problems too, so debug=1 says why a hit would not be counted.
+ */
+export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitContext): CheckedHit {
+  const problems: Problem[] = [];
+  if (typeof fields.s !== "string" || fields.s === "") {
+    return { event: null, problems: [{ code: "missing_site", message: "Say which site the hit is for with `s`.", field: "s" }] };
+  }
+  if (!site) return { event: null, problems: [{ code: "unknown_site", message: `There is no site \`${fields.s}\`.`, field: "s" }] };
+
+  const name = attempt(problems, "pageview", () => parseName(fields.n, site, "n"));
+  const url = attempt(problems, null, () => parseUrl(fields.u, "u"));
+  const referrer = attempt(problems, null, () => parseReferrer(fields.r, "r"));
+  const ownValue = attempt(problems, null, () => parseValue(fields.v, "v"));
+  const ownCurrency = attempt(problems, null, () => parseEventCurrency(fields.c, "c"));
+  const eventId = attempt(problems, null, () => parseEventId(fields.i, "i"));
+  const goal = goalOf(site, name);
+  const journey = goal && fields.j !== undefined && fields.j !== null && fields.j !== "" ? attempt(problems, null, () => decodeJournal(fields.j).map(scrubTouch)) : null;
+
+  if (isBotAgent(ctx.userAgent)) problems.push({ code: "bot", message: "The user agent is a bot's; bots are not counted." });
+  if (!originAllowed(site.domains, ctx.origin, ctx.referer, typeof fields.u === "string" ? fields.u : null)) {
+    problems.push({ code: "foreign_origin", message: "The hit comes from a page outside the site's domains." });
+  }
+  if (ctx.gpc && site.collect.honor_gpc) {
+    problems.push({ code: "gpc", message: "The browser sent Sec-GPC: 1 or DNT: 1 and this site honours it; nothing is stored." });
+  }
+
+  const money = resolveMoney(ownValue, ownCurrency, goal, site.currency);
+  const touch = deriveTouch(url, referrer, site.domains);
+  const event: CleanEvent = {
+    site: site.id,
+    day: dayOf(ctx.now, site.timezone),
+    ts: ctx.now,
+    received_at: ctx.now,
+    name,
+    event_id: eventId,
+    via: ctx.via,
+    visitor: null,
+    url: url ? scrubUrl(url).href : null,
+    ...touch,
+    value: money.value,
+    currency: money.currency,
+    journey,
+    country: ctx.country,
+    device: deviceOf(ctx.userAgent),
+  };
+  return { event, problems };
+}

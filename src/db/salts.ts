@@ -1,0 +1,25 @@
+/** The `salts` table: one random salt per site and site-local day (CONTRACT.md "No raw IP …"). */
+
+export interface SaltRow {
+  salt: string;
+  expires_at: number;
+}
+
+/**
+ * Creates the salt of (site, day) unless one exists, then reads the one that won — race-safe
+ * across isolates: every concurrent creator reads the same row. One round trip (a batch).
+ */
+export async function ensureSalt(db: D1Database, site: string, day: string, candidate: string, expiresAt: number): Promise<SaltRow> {
+  const [, read] = await db.batch<SaltRow>([
+    db.prepare(`INSERT INTO salts (site, day, salt, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (site, day) DO NOTHING`).bind(site, day, candidate, expiresAt),
+    db.prepare(`SELECT salt, expires_at FROM salts WHERE site = ? AND day = ?`).bind(site, day),
+  ]);
+  const row = read?.results[0];
+  if (!row) throw new Error(`salt of ${site} ${day} vanished between insert and select`);
+  return row;
+}
+
+/** The salt of a (site, day) if it still exists; past days never get a new one. */
+export async function findSalt(db: D1Database, site: string, day: string): Promise<SaltRow | null> {
+  return db.prepare(`SELECT salt, expires_at FROM salts WHERE site = ? AND day = ?`).bind(site, day).first<SaltRow>();
+}
