@@ -1,11 +1,66 @@
 import type { IRequest } from "itty-router";
-import { HttpError } from "../http/errors";
+import { readFunnelDays, readModelAtoms, readTraffic, readUpdatedAt, readViewAtoms } from "../db/stats";
+import { readSpend } from "../db/spend";
+import { MACRO_GOAL } from "../db/atoms";
+import { requireReadKey } from "../http/auth";
+import { invalid, json } from "../http/errors";
+import { releaseFunnel } from "../stats/funnel";
+import { acceptsCsv, parseRange, parseStatsQuery, requireSiteParam, window } from "../stats/query";
+import { buildStats, statsCsv } from "../stats/report";
+import { dayOf } from "../time/day";
 
-export async function getStats(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+/** GET /v1/stats: released aggregates of one site (CONTRACT.md "Aggregates"). */
+export async function getStats(req: IRequest, env: Env): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
+  const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
+  const { provisional, answered: r } = window(query, dayOf(Date.now(), site.timezone), site.privacy.final_only);
+  const [cells, traffic, spend, updatedAt] = r
+    ? await Promise.all([
+        query.group === "goal"
+          ? readModelAtoms(env.DB, site.id, query.model, r.from, r.to)
+          : readViewAtoms(env.DB, site.id, query.goal ?? MACRO_GOAL, query.model, r.from, r.to).then((cs) => cs.map((c) => ({ ...c, goal: query.goal ?? MACRO_GOAL }))),
+        readTraffic(env.DB, site.id, r.from, r.to),
+        readSpend(env.DB, site.id, r.from, r.to),
+        readUpdatedAt(env.DB, site.id, r.from, r.to),
+      ])
+    : [[], [], [], null];
+  const answer = buildStats({ site, query, provisional, cells, traffic, spend, updatedAt });
+  if (query.format === "json") return json(answer);
+  return new Response(statsCsv(answer), {
+    headers: {
+      "content-type": "text/csv; charset=utf-8; header=present",
+      "content-disposition": `attachment; filename="edgetally-${site.id}-${query.from}-${query.to}.csv"`,
+      "cache-control": "no-store",
+    },
+  });
 }
 
-export async function getFunnel(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+/** GET /v1/funnel: a configured funnel's step visitors over released days. */
+export async function getFunnel(req: IRequest, env: Env): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
+  const range = parseRange(params);
+  const name = params.get("funnel");
+  if (!name) throw invalid("required", "`funnel` is required: the name of one of the site's funnels.", "funnel");
+  const funnel = site.funnels.find((f) => f.name === name);
+  if (!funnel) throw invalid("unknown_funnel", `\`${name}\` is not a funnel of this site.`, "funnel");
+  const { provisional, answered: r } = window(range, dayOf(Date.now(), site.timezone), site.privacy.final_only);
+  const rows = r ? await readFunnelDays(env.DB, site.id, funnel.name, r.from, r.to) : [];
+  const released = releaseFunnel(funnel.steps, rows, site.privacy.k);
+  return json({
+    site: site.id,
+    from: range.from,
+    to: range.to,
+    funnel: funnel.name,
+    steps: released.steps,
+    privacy: {
+      k: site.privacy.k,
+      epsilon: site.privacy.epsilon,
+      final_only: site.privacy.final_only,
+      suppressed: released.withheld_days.length,
+      withheld_days: released.withheld_days,
+      provisional_days: provisional,
+    },
+  });
 }
-

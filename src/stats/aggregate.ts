@@ -1,0 +1,92 @@
+import type { Cell, DayRelease } from "../privacy/release";
+import { addCell, addSpend, emptySums, isEmpty, present, type Figures, type SpendPiece, type Sums } from "./figures";
+import type { Group } from "./query";
+
+/** The key columns of a row for each grouping (group=goal rows are built in stats/report.ts). */
+export type RowKey = { source: string; medium: string; campaign: string } | { source: string } | { medium: string } | { day: string };
+export type TouchGroup = Exclude<Group, "goal">;
+
+/** Rows, other and totals of one view, before presentation. */
+export interface ViewSums {
+  rows: { key: RowKey; sums: Sums }[];
+  other: Sums;
+  totals: Sums;
+  suppressed: number;
+  withheld_days: string[];
+}
+
+function keyOf(group: TouchGroup, day: string, c: Pick<Cell, "source" | "medium" | "campaign">): RowKey {
+  switch (group) {
+    case "campaign":
+      return { source: c.source, medium: c.medium, campaign: c.campaign };
+    case "source":
+      return { source: c.source };
+    case "medium":
+      return { medium: c.medium };
+    case "day":
+      return { day };
+  }
+}
+
+/**
+ * Sums a view's released units into rows of `group`, `other` and `totals`. Every number is a
+ * sum of released units: a cell released on its own goes to its row, a day's pool goes to
+ * `other` (or, for group=day, to that day's row), and totals are all of them. Spend pieces
+ * follow the cell they are attached to; unattached spend goes where the pool goes.
+ */
+export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[]): ViewSums {
+  const rows = new Map<string, { key: RowKey; sums: Sums }>();
+  const other = emptySums();
+  const totals = emptySums();
+  const rowOf = (key: RowKey) => {
+    const id = JSON.stringify(key);
+    let r = rows.get(id);
+    if (!r) rows.set(id, (r = { key, sums: emptySums() }));
+    return r.sums;
+  };
+  let suppressed = 0;
+  const withheld: string[] = [];
+  for (const rel of releases) {
+    suppressed += rel.suppressed;
+    if (rel.withheld) withheld.push(rel.day);
+    for (const u of rel.units) {
+      const into = u.kind === "atom" ? rowOf(keyOf(group, u.day, u.cell)) : group === "day" ? rowOf({ day: u.day }) : other;
+      const cell = u.kind === "atom" ? u.cell : u.sum;
+      addCell(into, cell);
+      addCell(totals, cell);
+    }
+  }
+  for (const p of pieces) {
+    const into = p.cell ? rowOf(keyOf(group, p.day, p.cell)) : group === "day" ? rowOf({ day: p.day }) : other;
+    addSpend(into, p);
+    addSpend(totals, p);
+  }
+  const shown = [...rows.values()].filter((r) => !isEmpty(r.sums));
+  shown.sort(group === "day" ? byDay : byWeight);
+  return { rows: shown, other, totals, suppressed, withheld_days: withheld };
+}
+
+function byDay(a: { key: RowKey }, b: { key: RowKey }): number {
+  const da = "day" in a.key ? a.key.day : "";
+  const db = "day" in b.key ? b.key.day : "";
+  return da < db ? -1 : da > db ? 1 : 0;
+}
+
+/** Largest first (conversions, then visitors), then by key so the order is stable. */
+function byWeight(a: { key: RowKey; sums: Sums }, b: { key: RowKey; sums: Sums }): number {
+  const ka = JSON.stringify(a.key);
+  const kb = JSON.stringify(b.key);
+  return b.sums.credit - a.sums.credit || b.sums.visitors - a.sums.visitors || (ka < kb ? -1 : ka > kb ? 1 : 0);
+}
+
+/** A presented row: its key columns and its figures. */
+export type Row = Record<string, unknown> & Figures;
+
+/** Presents a view's sums in the site's currency (the one place numbers are rounded). */
+export function presentView(v: ViewSums, currency: string): { rows: Row[]; other: Figures; totals: Figures } {
+  return {
+    rows: v.rows.map((r) => ({ ...r.key, ...present(r.sums, currency) })),
+    other: present(v.other, currency),
+    totals: present(v.totals, currency),
+  };
+}
