@@ -1,4 +1,10 @@
-/** Cron entry: rolls up every site's days (see src/rollup). */
-export async function handleScheduled(_controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {
-  throw new Error("not implemented");
+import { runRollup } from "./run";
+
+/**
+ * Cron entry (wrangler.toml `7 * * * *`): rolls up every site and purges what is past retention.
+ * Awaited, not passed to waitUntil: the scheduled event lives as long as its promise, and a
+ * failure then shows up as a failed cron run in the dashboard.
+ */
+export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  await runRollup(env, controller.scheduledTime);
 }

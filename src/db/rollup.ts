@@ -1,0 +1,308 @@
+import type { TouchKey } from "../attribution/models";
+import { chunks } from "./atoms";
+
+/**
+ * Every SQL statement of the rollup (docs/ROLLUP.md): reading a day's raw events, the rollup
+ * cursor and scratch state, funnel_days, and the retention purges. Each function's comment says
+ * how many D1 queries it costs, because the scheduled job counts them against the per-invocation
+ * limit.
+ */
+
+/** A conversion as read from `events` (the columns attribution and revenue need). */
+export interface ConversionRow {
+  rowid: number;
+  ts: number;
+  name: string;
+  visitor: string | null;
+  touch_kind: string | null;
+  source: string | null;
+  medium: string | null;
+  campaign: string | null;
+  content: string | null;
+  term: string | null;
+  value: number | null;
+  currency: string | null;
+  journey: string | null;
+}
+
+/** A count per touch key: distinct visitors, or tracked-link clicks. */
+export interface TouchCount extends TouchKey {
+  n: number;
+}
+
+/** The rollup progress of one site-day (a rollup_days row). */
+export interface DayState {
+  day: string;
+  status: "running" | "done";
+  /** last events.rowid folded in */
+  cursor: number;
+  events: number;
+  started_at: number;
+  updated_at: number;
+}
+
+/** 1 query. The highest events.rowid of each day (null: no events), for change detection and as the roll's upper bound. */
+export async function lastRowids(db: D1Database, site: string, days: readonly string[]): Promise<Map<string, number | null>> {
+  const { results } = await db
+    .prepare(`SELECT d.value AS day, (SELECT MAX(rowid) FROM events WHERE site = ?1 AND day = d.value) AS last FROM json_each(?2) AS d`)
+    .bind(site, JSON.stringify(days))
+    .all<{ day: string; last: number | null }>();
+  return new Map(results.map((r) => [r.day, r.last]));
+}
+
+/** 1 query. The rollup_days rows of a site from `fromDay` on. */
+export async function dayStates(db: D1Database, site: string, fromDay: string): Promise<Map<string, DayState>> {
+  const { results } = await db
+    .prepare(`SELECT day, status, cursor, events, started_at, updated_at FROM rollup_days WHERE site = ? AND day >= ?`)
+    .bind(site, fromDay)
+    .all<DayState>();
+  return new Map(results.map((r) => [r.day, r]));
+}
+
+/**
+ * 1 query. Days before `beforeDay` that still have raw events but were never rolled up to the end
+ * (the cron was down, or a roll never finished). A recursive skip-scan: one index seek per day,
+ * never a scan of the events themselves.
+ */
+export async function unrolledDaysBefore(db: D1Database, site: string, beforeDay: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `WITH RECURSIVE d(day) AS (
+         SELECT MIN(day) FROM events WHERE site = ?1 AND day < ?2
+         UNION ALL
+         SELECT (SELECT MIN(day) FROM events WHERE site = ?1 AND day > d.day AND day < ?2) FROM d WHERE d.day IS NOT NULL
+       )
+       SELECT day FROM d
+       WHERE day IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = ?1 AND r.day = d.day AND r.status = 'done')
+       ORDER BY day`,
+    )
+    .bind(site, beforeDay)
+    .all<{ day: string }>();
+  return results.map((r) => r.day);
+}
+
+/**
+ * 1 query. Up to `limit` conversions of a day after rowid `after` and up to rowid `upto`, in
+ * rowid order. `goals` are the site's goal names (JSON-bound, so any number of goals costs one
+ * parameter).
+ */
+export async function conversionPage(
+  db: D1Database,
+  site: string,
+  day: string,
+  after: number,
+  upto: number,
+  goals: readonly string[],
+  limit: number,
+): Promise<ConversionRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT rowid, ts, name, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey
+       FROM events
+       WHERE site = ?1 AND day = ?2 AND rowid > ?3 AND rowid <= ?4 AND name IN (SELECT value FROM json_each(?5))
+       ORDER BY rowid LIMIT ?6`,
+    )
+    .bind(site, day, after, upto, JSON.stringify(goals), limit)
+    .all<ConversionRow>();
+  return results;
+}
+
+/**
+ * 1 query. Distinct visitors per touch over the whole day (up to rowid `upto`): pageviews whose
+ * landing carried the touch, plus visitors whose first pageview of the day was direct (no
+ * referrer) under direct / (none) / (none). Visitors without a hash are not counted.
+ * NOTE: exact COUNT(DISTINCT) in one statement instead of per-visitor state across pages; it
+ * must finish within D1's 30 s per query — see bench/rollup.mjs for the measured time at 1M events.
+ * https://developers.cloudflare.com/d1/platform/limits/
+ */
+export async function dayVisitors(db: D1Database, site: string, day: string, upto: number): Promise<TouchCount[]> {
+  const { results } = await db
+    .prepare(
+      `WITH pv AS (
+         SELECT visitor, touch_kind, source, medium, campaign,
+                ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth
+         FROM events
+         WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL
+       )
+       SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source,
+              CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium,
+              CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign,
+              COUNT(DISTINCT visitor) AS n
+       FROM pv
+       WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1)
+       GROUP BY 1, 2, 3`,
+    )
+    .bind(site, day, upto)
+    .all<TouchCount>();
+  return results;
+}
+
+/** 1 query. Tracked-link clicks of a day per touch (link_clicks joined to links by code). */
+export async function dayClicks(db: D1Database, site: string, day: string): Promise<TouchCount[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, SUM(c.clicks) AS n
+       FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site
+       WHERE c.site = ? AND c.day = ?
+       GROUP BY l.source, l.medium, l.campaign`,
+    )
+    .bind(site, day)
+    .all<TouchCount>();
+  return results;
+}
+
+/** 1 query. Raw events of a day up to rowid `upto`. */
+export async function dayEventCount(db: D1Database, site: string, day: string, upto: number): Promise<number> {
+  const row = await db.prepare(`SELECT COUNT(*) AS n FROM events WHERE site = ? AND day = ? AND rowid <= ?`).bind(site, day, upto).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/**
+ * 1 query. Visitors reaching each funnel step in order on one day: step 0 counts visitors with
+ * the first step; step i those who did step i strictly after the time they reached step i−1.
+ * The statement's shape depends only on the number of steps; every value is bound.
+ */
+export async function funnelCounts(db: D1Database, site: string, day: string, upto: number, steps: readonly string[]): Promise<number[]> {
+  const ctes = steps.map((_, i) =>
+    i === 0
+      ? `s0 AS (SELECT visitor, MIN(ts) AS t FROM events WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND visitor IS NOT NULL AND name = ?4 GROUP BY visitor)`
+      : `s${i} AS (SELECT e.visitor AS visitor, MIN(e.ts) AS t FROM events e JOIN s${i - 1} p ON p.visitor = e.visitor
+           WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.name = ?${i + 4} AND e.ts > p.t GROUP BY e.visitor)`,
+  );
+  const counts = steps.map((_, i) => `(SELECT COUNT(*) FROM s${i}) AS n${i}`);
+  const row = await db
+    .prepare(`WITH ${ctes.join(",\n")} SELECT ${counts.join(", ")}`)
+    .bind(site, day, upto, ...steps)
+    .first<Record<string, number>>();
+  return steps.map((_, i) => row?.[`n${i}`] ?? 0);
+}
+
+/** Statements (2) replacing one site-day's funnel_days with `rows`. */
+export function replaceFunnelDays(db: D1Database, site: string, day: string, rows: readonly { funnel: string; step: number; visitors: number }[]): D1PreparedStatement[] {
+  return [
+    db.prepare(`DELETE FROM funnel_days WHERE site = ? AND day = ?`).bind(site, day),
+    db
+      .prepare(
+        `INSERT INTO funnel_days (site, day, funnel, step, visitors)
+         SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2 FROM json_each(?3) AS f`,
+      )
+      .bind(site, day, JSON.stringify(rows.map((r) => [r.funnel, r.step, r.visitors]))),
+  ];
+}
+
+/** Statement: a day's roll is under way, `cursor` the last rowid whose conversions are in scratch. */
+export function markRunning(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6)
+       ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6`,
+    )
+    .bind(site, day, cursor, events, startedAt, now);
+}
+
+/** Statement: a day is rolled up to rowid `cursor`; `events` raw events went in. */
+export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6)
+       ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6`,
+    )
+    .bind(site, day, cursor, events, startedAt, now);
+}
+
+/** Scratch keys: one page's partial sums are `p:<last rowid, 20 digits>:<part>`; clamp counts are `v:<visitor>`. */
+export function pageKey(lastRowid: number, part: number): string {
+  return `p:${String(lastRowid).padStart(20, "0")}:${String(part).padStart(4, "0")}`;
+}
+
+/** Statement: clears a day's scratch state. */
+export function clearScratch(db: D1Database, site: string, day: string): D1PreparedStatement {
+  return db.prepare(`DELETE FROM rollup_scratch WHERE site = ? AND day = ?`).bind(site, day);
+}
+
+/** Statements (one per part): a page's partial sums. */
+export function putScratchPage(db: D1Database, site: string, day: string, lastRowid: number, parts: readonly string[]): D1PreparedStatement[] {
+  return parts.map((state, i) =>
+    db
+      .prepare(`INSERT INTO rollup_scratch (site, day, key, state) VALUES (?, ?, ?, ?) ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`)
+      .bind(site, day, pageKey(lastRowid, i), state),
+  );
+}
+
+/** 1 query. Every stored page partial of a day, in page order. */
+export async function scratchPages(db: D1Database, site: string, day: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT state FROM rollup_scratch WHERE site = ? AND day = ? AND key >= 'p:' AND key < 'p;' ORDER BY key`)
+    .bind(site, day)
+    .all<{ state: string }>();
+  return results.map((r) => r.state);
+}
+
+/** Per-visitor clamp counts (epsilon sites) travel as JSON: [[visitor, {goal: count}], …]. */
+const CLAMP_ROWS_PER_STATEMENT = 1000;
+
+/** 1 query per 1,000 visitors. The stored clamp counts of these visitors. */
+export async function scratchClampCounts(db: D1Database, site: string, day: string, visitors: readonly string[]): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const chunk of chunks(visitors, CLAMP_ROWS_PER_STATEMENT)) {
+    const { results } = await db
+      .prepare(`SELECT substr(key, 3) AS visitor, state FROM rollup_scratch WHERE site = ?1 AND day = ?2 AND key IN (SELECT 'v:' || value FROM json_each(?3))`)
+      .bind(site, day, JSON.stringify(chunk))
+      .all<{ visitor: string; state: string }>();
+    for (const r of results) out.set(r.visitor, JSON.parse(r.state) as Record<string, number>);
+  }
+  return out;
+}
+
+/** Statements: store clamp counts, 1,000 visitors per statement. */
+export function putScratchClampCounts(db: D1Database, site: string, day: string, counts: readonly [string, Record<string, number>][]): D1PreparedStatement[] {
+  return chunks(counts, CLAMP_ROWS_PER_STATEMENT).map((chunk) =>
+    db
+      .prepare(
+        `INSERT INTO rollup_scratch (site, day, key, state)
+         SELECT ?1, ?2, 'v:' || (c.value ->> 0), c.value -> 1 FROM json_each(?3) AS c WHERE true
+         ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`,
+      )
+      .bind(site, day, JSON.stringify(chunk)),
+  );
+}
+
+/** Rows deleted per purge statement, so each stays far inside D1's 30 s query limit. */
+export const PURGE_CHUNK = 10_000;
+
+/**
+ * 1 query. Deletes up to `limit` raw events of a site on days before `beforeDay` — only days whose
+ * rollup is done, so an unrolled day is never lost. Returns the rows deleted.
+ */
+export async function purgeEvents(db: D1Database, site: string, beforeDay: string, limit = PURGE_CHUNK): Promise<number> {
+  const res = await db
+    .prepare(
+      `DELETE FROM events WHERE rowid IN (
+         SELECT e.rowid FROM events e
+         WHERE e.site = ?1 AND e.day < ?2
+           AND EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = ?1 AND r.day = e.day AND r.status = 'done')
+         LIMIT ?3)`,
+    )
+    .bind(site, beforeDay, limit)
+    .run();
+  return res.meta.changes;
+}
+
+/** 1 query. Deletes up to `limit` salts past their expires_at. */
+export async function purgeSalts(db: D1Database, now: number, limit = PURGE_CHUNK): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM salts WHERE (site, day) IN (SELECT site, day FROM salts WHERE expires_at < ?1 LIMIT ?2)`)
+    .bind(now, limit)
+    .run();
+  return res.meta.changes;
+}
+
+/** 1 query. Deletes up to `limit` dedup rows first seen before `before`. */
+export async function purgeDedup(db: D1Database, before: number, limit = PURGE_CHUNK): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM dedup WHERE (site, event_id) IN (SELECT site, event_id FROM dedup WHERE first_seen < ?1 LIMIT ?2)`)
+    .bind(before, limit)
+    .run();
+  return res.meta.changes;
+}

@@ -1,0 +1,155 @@
+import { atomKeyId, atomKeys, deleteAtomStatements, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
+import {
+  clearScratch,
+  conversionPage,
+  dayClicks,
+  dayEventCount,
+  dayVisitors,
+  funnelCounts,
+  markDone,
+  markRunning,
+  putScratchClampCounts,
+  putScratchPage,
+  replaceFunnelDays,
+  scratchClampCounts,
+  scratchPages,
+  type DayState,
+} from "../db/rollup";
+import type { SiteRecord } from "../db/sites";
+import { noiseAtom } from "../privacy/noise";
+import { buildAtoms } from "./atoms";
+import type { QueryBudget } from "./budget";
+import { decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
+
+/**
+ * Conversions read per query.
+ * NOTE: D1 stops a query after 30 s; pages of 5,000 rows keep every read short and let a day of
+ * a million events roll up across invocations. https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const PAGE_SIZE = 5000;
+/** Partial-sum entries per rollup_scratch row (a D1 row holds at most 2 MB). */
+const ENTRIES_PER_PART = 1000;
+
+export interface RollDayOptions {
+  now: number;
+  budget: QueryBudget;
+  /** the day's highest events.rowid when the run planned it (null: no events); later events wait for the next run */
+  upto: number | null;
+  /** the day's rollup_days row, if any */
+  prior: DayState | undefined;
+  /** start over even when a roll of the day is under way (the admin recompute) */
+  fresh?: boolean;
+  pageSize?: number;
+  atomsPerStatement?: number;
+}
+
+export interface DayResult {
+  day: string;
+  atoms: number;
+  events: number;
+}
+
+/**
+ * Rolls up one site-day into atoms and funnel_days. Conversions are read in rowid pages and
+ * folded into partial sums; each full page is saved to rollup_scratch together with the cursor,
+ * in one transaction, so a day too large for one invocation resumes where it stopped and ends
+ * with exactly the numbers of an uninterrupted run. Visitors, clicks and funnels are then counted
+ * over the whole day in SQL (exact distinct counts), and the atoms are upserted, stale ones
+ * deleted, the cursor marked done and the scratch cleared in one final batch.
+ * Returns null when the query budget ran out first (progress so far is kept).
+ */
+export async function rollupDay(db: D1Database, site: SiteRecord, day: string, opts: RollDayOptions): Promise<DayResult | null> {
+  const { now, budget, prior } = opts;
+  const pageSize = opts.pageSize ?? PAGE_SIZE;
+  const id = site.config.id;
+  const cfg = foldConfig(site.config);
+  const goals = [...cfg.goals.keys()];
+  const upto = opts.upto ?? 0;
+
+  // Resume only a roll started under the current configuration and not overtaken by deletions.
+  const resume = !opts.fresh && prior !== undefined && prior.status === "running" && prior.started_at >= site.updatedAt && prior.cursor <= upto;
+  let cursor = resume ? prior.cursor : 0;
+  let folded = resume ? prior.events : 0;
+  const startedAt = resume ? prior.started_at : now;
+  const total: Partials = new Map();
+  const counts: ClampCounts = new Map();
+  const checked = new Set<string>();
+  let scratchIsOurs = resume;
+
+  if (resume) {
+    if (!budget.take(1)) return null;
+    for (const part of await scratchPages(db, id, day)) decodePartialsInto(total, part);
+  }
+
+  while (goals.length > 0) {
+    if (!budget.take(1)) return null;
+    const rows = await conversionPage(db, id, day, cursor, upto, goals, pageSize);
+    if (rows.length === 0) break;
+    if (cfg.clamp && resume) {
+      // Clamp counts of visitors already seen by an earlier invocation of this roll.
+      const unseen = [...new Set(rows.map((r) => r.visitor).filter((v): v is string => v !== null && !checked.has(v)))];
+      if (unseen.length > 0) {
+        if (!budget.take(Math.ceil(unseen.length / 1000))) return null;
+        for (const [v, c] of await scratchClampCounts(db, id, day, unseen)) counts.set(v, c);
+        for (const v of unseen) checked.add(v);
+      }
+    }
+    const page: Partials = new Map();
+    const touched = new Set<string>();
+    for (const row of rows) {
+      const v = foldConversion(page, row, cfg, counts);
+      if (v !== null) touched.add(v);
+    }
+    const last = rows[rows.length - 1]!.rowid;
+    if (rows.length === pageSize) {
+      // More may follow: save this page and the cursor first, so an interruption loses nothing.
+      const statements = [
+        ...(scratchIsOurs ? [] : [clearScratch(db, id, day)]),
+        ...putScratchPage(db, id, day, last, encodePartials(page, ENTRIES_PER_PART)),
+        ...(cfg.clamp ? putScratchClampCounts(db, id, day, [...touched].map((v) => [v, counts.get(v)!] as [string, Record<string, number>])) : []),
+        markRunning(db, id, day, last, folded + rows.length, startedAt, now),
+      ];
+      if (!budget.take(statements.length)) return null;
+      await db.batch(statements);
+      scratchIsOurs = true;
+    }
+    mergePartials(total, page);
+    cursor = last;
+    folded += rows.length;
+    if (rows.length < pageSize) break;
+  }
+
+  const funnels = site.config.funnels;
+  if (!budget.take(4 + funnels.length)) return null;
+  const [visitors, clicks, events, existing] = await Promise.all([
+    dayVisitors(db, id, day, upto),
+    dayClicks(db, id, day),
+    dayEventCount(db, id, day, upto),
+    atomKeys(db, id, day),
+  ]);
+  const funnelRows: { funnel: string; step: number; visitors: number }[] = [];
+  for (const f of funnels) {
+    const steps = await funnelCounts(db, id, day, upto, f.steps);
+    steps.forEach((n, step) => funnelRows.push({ funnel: f.name, step, visitors: n }));
+  }
+
+  let atoms: Atom[] = buildAtoms(id, day, goalKeys(site.config), total, visitors, clicks);
+  const epsilon = site.config.privacy.epsilon;
+  if (epsilon !== null) {
+    // Noise before anything is written: true numbers of such sites never reach the atoms table.
+    atoms = await Promise.all(atoms.map((a) => noiseAtom(site.secret, epsilon, a)));
+  }
+  const keep = new Set(atoms.map(atomKeyId));
+  const stale = existing.filter((k) => !keep.has(atomKeyId(k)));
+  const per = opts.atomsPerStatement ?? ATOMS_PER_STATEMENT;
+  const statements = [
+    ...upsertAtomStatements(db, id, day, atoms, per),
+    ...deleteAtomStatements(db, id, day, stale, per),
+    ...replaceFunnelDays(db, id, day, funnelRows),
+    clearScratch(db, id, day),
+    markDone(db, id, day, upto, events, startedAt, now),
+  ];
+  if (!budget.take(statements.length)) return null;
+  await db.batch(statements);
+  return { day, atoms: atoms.length, events };
+}
