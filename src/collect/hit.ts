@@ -95,3 +95,17 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   };
   return { event, problems };
 }
+
+/** The request side of a browser hit (headers and Cloudflare's coarse country); the IP stays with the caller. */
+export function hitContext(request: Request, via: HitContext["via"], now: number): HitContext {
+  const country = request.cf?.country;
+  return {
+    via,
+    now,
+    origin: request.headers.get("origin"),
+    referer: request.headers.get("referer"),
+    userAgent: request.headers.get("user-agent"),
+    country: typeof country === "string" && country !== "" ? country : null,
+    gpc: request.headers.get("sec-gpc") === "1" || request.headers.get("dnt") === "1",
+  };
+}

@@ -1,7 +1,11 @@
 import type { IRequest } from "itty-router";
-import { HttpError } from "../http/errors";
+import { requireIngestKey } from "../http/auth";
+import { readJsonBody } from "../http/body";
+import { json } from "../http/errors";
+import { ingestServerEvents, SERVER_MAX_BYTES } from "../ingest/server";
 
-export async function postEvents(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+/** POST /v1/events — `200 {"accepted", "duplicates", "rejected"}`; written before answering. */
+export async function postEvents(req: IRequest, env: Env): Promise<Response> {
+  const site = await requireIngestKey(req, env);
+  return json(await ingestServerEvents(env.DB, site, await readJsonBody(req, SERVER_MAX_BYTES)));
 }
-

@@ -1,0 +1,79 @@
+import { protectEventId } from "../collect/event-id";
+import { checkHit, type CheckedHit, type HitContext, type HitFields } from "../collect/hit";
+import type { CleanEvent } from "../collect/event";
+import type { SiteRecord } from "../db/sites";
+import type { Problem } from "../http/errors";
+import { visitorFor } from "../privacy/visitor";
+import { getSiteCached } from "../sites/cache";
+import { newMessageId } from "./message";
+import { enqueue } from "./producer";
+
+/**
+ * Browser hits (pixel and beacon) from check to queue. Checking costs no D1 read when the
+ * isolate is warm (sites and salts are cached); storing happens after the answer, inside
+ * `ctx.waitUntil`.
+ */
+
+export interface BrowserHit extends CheckedHit {
+  site: SiteRecord | null;
+}
+
+/** Checks every hit of one request; a later copy of an event_id already in this request is a duplicate. */
+export async function checkHits(db: D1Database, list: readonly HitFields[], ctx: HitContext): Promise<BrowserHit[]> {
+  const seen = new Set<string>();
+  const out: BrowserHit[] = [];
+  for (const fields of list) {
+    const site = typeof fields.s === "string" && fields.s !== "" ? await getSiteCached(db, fields.s) : null;
+    const checked = checkHit(fields, site?.config ?? null, ctx);
+    const e = checked.event;
+    if (e && e.event_id !== null && checked.problems.length === 0) {
+      const key = `${e.site}\u0000${e.event_id}`;
+      if (seen.has(key)) checked.problems.push({ code: "duplicate", message: "This event_id was already sent in this request.", field: "i" });
+      seen.add(key);
+    }
+    out.push({ ...checked, site });
+  }
+  return out;
+}
+
+/** True for a hit that will be stored. */
+export function isAccepted(h: BrowserHit): h is BrowserHit & { event: CleanEvent; site: SiteRecord } {
+  return h.problems.length === 0 && h.event !== null && h.site !== null;
+}
+
+/**
+ * Applies the COLLECT_LIMITER per-IP limit when any of the hits' sites enables
+ * `collect.rate_limit`. True when the caller is over the limit.
+ */
+export async function overRateLimit(env: Env, hits: readonly BrowserHit[], ip: string): Promise<boolean> {
+  const limiter = env.COLLECT_LIMITER as RateLimit | undefined;
+  if (!limiter || !hits.some((h) => h.site?.config.collect.rate_limit === true)) return false;
+  const { success } = await limiter.limit({ key: ip });
+  return !success;
+}
+
+/** Derives the visitor (from IP and user agent, which go no further) and hands the events to the producer. */
+export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: string, userAgent: string): Promise<void> {
+  const items = await Promise.all(
+    hits.filter(isAccepted).map(async ({ event, site }) => ({
+      id: newMessageId(),
+      event: {
+        ...event,
+        visitor: await visitorFor(env.DB, site.config, event.ts, ip, userAgent, event.received_at),
+        event_id: await protectEventId(site.secret, event.event_id),
+      },
+    })),
+  );
+  if (items.length > 0) await enqueue(env, items);
+}
+
+/** The validation report of one hit (`debug=1`): the visitor hash is never revealed. */
+export function report(h: CheckedHit): { ok: boolean; errors: Problem[]; event: CleanEvent | null } {
+  return { ok: h.problems.length === 0, errors: h.problems, event: h.event };
+}
+
+/** The report of a beacon array: every hit's report, plus all errors with their index in front of the field. */
+export function reportAll(hits: readonly CheckedHit[]): { ok: boolean; errors: Problem[]; reports: ReturnType<typeof report>[] } {
+  const errors = hits.flatMap((h, i) => h.problems.map((p) => ({ ...p, field: p.field === undefined ? String(i) : `${i}.${p.field}` })));
+  return { ok: errors.length === 0, errors, reports: hits.map(report) };
+}

@@ -1,0 +1,57 @@
+import type { CleanEvent } from "../collect/event";
+import type { Touch } from "../collect/touch";
+import { isObject } from "../http/body";
+import type { StoredEvent } from "../db/events";
+
+/**
+ * The queue message of one accepted hit is a StoredEvent: `{id, event}` — the edge-assigned id
+ * and the CleanEvent (already validated, scrubbed and hashed at the edge, so no raw IP or user
+ * agent is ever in the queue or its dead-letter queue). The consumer re-checks the shape so a
+ * malformed body (a bug, or a message from another version) is set aside, never crashes a batch.
+ */
+
+const str = (v: unknown) => typeof v === "string";
+const strOrNull = (v: unknown) => v === null || typeof v === "string";
+const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+
+function isTouch(t: unknown): t is Touch {
+  return isObject(t) && num(t.time) && str(t.source) && str(t.medium) && str(t.campaign) && strOrNull(t.content) && strOrNull(t.term) && typeof t.view === "boolean";
+}
+
+/** True when `e` has every CleanEvent field with the right type. */
+export function isCleanEvent(e: unknown): e is CleanEvent {
+  return (
+    isObject(e) &&
+    str(e.site) &&
+    typeof e.day === "string" && /^\d{4}-\d{2}-\d{2}$/.test(e.day) &&
+    num(e.ts) &&
+    num(e.received_at) &&
+    str(e.name) &&
+    strOrNull(e.event_id) &&
+    (e.via === "pixel" || e.via === "beacon" || e.via === "server") &&
+    strOrNull(e.visitor) &&
+    strOrNull(e.url) &&
+    (e.touch_kind === null || e.touch_kind === "landing" || e.touch_kind === "direct") &&
+    strOrNull(e.source) &&
+    strOrNull(e.medium) &&
+    strOrNull(e.campaign) &&
+    strOrNull(e.content) &&
+    strOrNull(e.term) &&
+    (e.value === null || num(e.value)) &&
+    strOrNull(e.currency) &&
+    (e.journey === null || (Array.isArray(e.journey) && e.journey.every(isTouch))) &&
+    strOrNull(e.country) &&
+    (e.device === null || e.device === "desktop" || e.device === "mobile" || e.device === "tablet")
+  );
+}
+
+/** The body as a StoredEvent, or null for a poison message. */
+export function parseMessage(body: unknown): StoredEvent | null {
+  if (!isObject(body) || typeof body.id !== "string" || body.id === "" || !isCleanEvent(body.event)) return null;
+  return { id: body.id, event: body.event };
+}
+
+/** A fresh edge-assigned id for one accepted hit (128 random bits). */
+export function newMessageId(): string {
+  return crypto.randomUUID();
+}
