@@ -25,6 +25,7 @@ const IDENTIFIER_KEYS = new Set([
 const PII_KEY_PARTS = ["email", "phone", "password", "passwd", "token", "secret", "ssn"];
 
 const EMAIL_RE = /[^\s@/?#&=:;,<>()"']+@[^\s@/?#&=:;,<>()"']+\.[a-z]{2,}/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PHONE_SHAPE = /^(?:tel:)?\+?[\d\s().\-/]{7,25}$/i;
 
 /** True when the text contains an e-mail address. */
@@ -35,7 +36,7 @@ export function hasEmail(text: string): boolean {
 /** True when the whole text looks like a phone number: 7–15 digits with optional +, spaces, dashes, dots, brackets. */
 export function looksLikePhone(text: string): boolean {
   const t = text.trim();
-  if (!PHONE_SHAPE.test(t)) return false;
+  if (!PHONE_SHAPE.test(t) || ISO_DATE.test(t)) return false;
   const digits = t.replace(/\D/g, "").length;
   return digits >= 7 && digits <= 15;
 }
