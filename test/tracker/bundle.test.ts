@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import journalSrc from "../../src/tracker/journal.ts?raw";
+import landingSrc from "../../src/tracker/landing.ts?raw";
+import trackerSrc from "../../src/tracker/tracker.ts?raw";
+import { TRACKER_ETAG, TRACKER_JS, TRACKER_SOURCE_HASH, TRACKER_SOURCES } from "../../src/tracker/bundle.gen";
+
+/** The gzipped size budget of /t.js (scripts/build-tracker.mjs BUDGET; docs/TRACKER.md "Size"). */
+const BUDGET = 1250;
+
+async function gzipSize(text: string): Promise<number> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+describe("the built tracker (src/tracker/bundle.gen.ts)", () => {
+  it(`stays within ${BUDGET} bytes gzipped`, async () => {
+    const size = await gzipSize(TRACKER_JS);
+    expect(size).toBeGreaterThan(200); // a real script, not an empty build
+    expect(size).toBeLessThanOrEqual(BUDGET);
+  });
+
+  it("is built from the current sources (run `npm run build:tracker` when this fails)", async () => {
+    const raw: Record<string, string> = {
+      "src/tracker/journal.ts": journalSrc,
+      "src/tracker/landing.ts": landingSrc,
+      "src/tracker/tracker.ts": trackerSrc,
+    };
+    expect(TRACKER_SOURCES).toEqual(Object.keys(raw).sort());
+    const text = TRACKER_SOURCES.map((f) => `${f}\0${raw[f]}\0`).join("");
+    expect(await sha256Hex(text)).toBe(TRACKER_SOURCE_HASH);
+  });
+
+  it("carries an ETag that is the hash of its bytes", async () => {
+    expect(TRACKER_ETAG).toBe(`"${(await sha256Hex(TRACKER_JS)).slice(0, 32)}"`);
+  });
+
+  it("is one self-contained expression: no import, no export, no leaked top-level name", () => {
+    expect(TRACKER_JS).toMatch(/^\(\(\)=>\{[\s\S]*\}\)\(\);$/);
+    expect(TRACKER_JS).not.toMatch(/\bimport\b|\bexport\b/);
+    // It compiles as a classic script (syntax only; running it needs a DOM).
+    expect(() => new Function(TRACKER_JS)).not.toThrow();
+  });
+});
