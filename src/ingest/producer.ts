@@ -27,12 +27,18 @@ interface Pending {
   start: () => void;
 }
 
+/** What the producer needs of the Worker's env: D1, and the queue where one is bound. */
+export interface Sink {
+  DB: D1Database;
+  QUEUE?: Queue<unknown>;
+}
+
 let pending: Pending | null = null;
 const encoder = new TextEncoder();
 
 /** Sends one group of events: the queue if bound, else (or if it fails) D1 directly. */
-export async function deliver(env: Env, items: StoredEvent[]): Promise<"queued" | "written"> {
-  const queue = env.QUEUE as Queue<StoredEvent> | undefined;
+export async function deliver(env: Sink, items: StoredEvent[]): Promise<"queued" | "written"> {
+  const queue = env.QUEUE;
   if (queue) {
     try {
       await queue.sendBatch(items.map((body) => ({ body, contentType: "json" as const })));
@@ -50,7 +56,7 @@ export async function deliver(env: Env, items: StoredEvent[]): Promise<"queued" 
   }
 }
 
-function open(env: Env): Pending {
+function open(env: Sink): Pending {
   let start!: () => void;
   const gate = new Promise<void>((resolve) => (start = resolve));
   const p: Pending = {
@@ -73,7 +79,7 @@ function open(env: Env): Pending {
  * Queues events for the next flush of this isolate and returns the promise of the flush(es) that
  * carry them. Pass it to `ctx.waitUntil`.
  */
-export function enqueue(env: Env, items: readonly StoredEvent[]): Promise<void> {
+export function enqueue(env: Sink, items: readonly StoredEvent[]): Promise<void> {
   const flushes = new Set<Promise<void>>();
   for (const item of items) {
     const size = encoder.encode(JSON.stringify(item)).byteLength;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpError } from "../../src/http/errors";
+import { HttpError, type Problem } from "../../src/http/errors";
 import type { SiteConfig } from "../../src/sites/config";
 import {
   attempt,
@@ -109,7 +109,7 @@ describe("resolveMoney", () => {
 
 describe("attempt", () => {
   it("records an HttpError as a problem and rethrows anything else", () => {
-    const problems: { code: string }[] = [];
+    const problems: Problem[] = [];
     expect(attempt(problems, 7, () => parseValue(-1, "v"))).toBe(7);
     expect(problems).toEqual([expect.objectContaining({ code: "invalid_value", field: "v" })]);
     expect(() => attempt(problems, 0, () => { throw new TypeError("bug"); })).toThrow(TypeError);

@@ -1,0 +1,74 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { StoredEvent } from "../../src/db/events";
+import { enqueue, FLUSH_MESSAGES } from "../../src/ingest/producer";
+import { cleanEvent, eventsOf } from "./helpers";
+
+const stored = (site: string, over: Parameters<typeof cleanEvent>[0] = {}): StoredEvent => ({ id: crypto.randomUUID(), event: cleanEvent({ site, ...over }) });
+
+/** A queue binding that records each sendBatch call (or refuses every one). */
+function fakeQueue(fail = false): { queue: Queue<StoredEvent>; calls: StoredEvent[][] } {
+  const calls: StoredEvent[][] = [];
+  const queue: Queue<StoredEvent> = {
+    metrics: async () => ({ backlogCount: 0, backlogBytes: 0 }),
+    send: async () => {
+      throw new Error("the producer only uses sendBatch");
+    },
+    sendBatch: async (messages) => {
+      if (fail) throw new Error("Queue send failed: Too Many Requests");
+      calls.push([...messages].map((m) => m.body));
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
+    },
+  };
+  return { queue, calls };
+}
+
+describe("producer", () => {
+  it("coalesces the sends of concurrent requests into one sendBatch", async () => {
+    const { queue, calls } = fakeQueue();
+    const e = { ...env, QUEUE: queue };
+    const items = Array.from({ length: 7 }, () => stored("p1"));
+    // Seven "requests" in the same tick, each with its own promise for waitUntil.
+    await Promise.all(items.map((it) => enqueue(e, [it])));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.map((m) => m.id)).toEqual(items.map((m) => m.id));
+  });
+
+  it("flushes at 100 messages and sends the rest in the next batch", async () => {
+    const { queue, calls } = fakeQueue();
+    const e = { ...env, QUEUE: queue };
+    const items = Array.from({ length: 250 }, () => stored("p2"));
+    await Promise.all(items.map((it) => enqueue(e, [it])));
+    expect(calls.map((c) => c.length)).toEqual([FLUSH_MESSAGES, FLUSH_MESSAGES, 50]);
+    expect(calls.flat().map((m) => m.id)).toEqual(items.map((m) => m.id));
+  });
+
+  it("keeps each sendBatch under the 256 KB limit", async () => {
+    const { queue, calls } = fakeQueue();
+    const e = { ...env, QUEUE: queue };
+    const big = Array.from({ length: 60 }, () => stored("p3", { url: `https://shop.example/${"x".repeat(2000)}`, journey: Array.from({ length: 10 }, (_, i) => ({ time: i, source: "s".repeat(200), medium: "m".repeat(200), campaign: "c".repeat(200), content: null, term: null, view: false })) }));
+    await Promise.all(big.map((it) => enqueue(e, [it])));
+    expect(calls.length).toBeGreaterThan(1);
+    for (const c of calls) expect(new TextEncoder().encode(JSON.stringify(c)).byteLength).toBeLessThan(256_000);
+    expect(calls.flat()).toHaveLength(60);
+  });
+
+  it("writes to D1 directly when the queue refuses the batch: nothing is lost", async () => {
+    const { queue } = fakeQueue(true);
+    const items = [stored("p4"), stored("p4")];
+    await Promise.all(items.map((it) => enqueue({ ...env, QUEUE: queue }, [it])));
+    expect((await eventsOf("p4")).map((r) => r.msg_id).sort()).toEqual(items.map((m) => m.id).sort());
+  });
+
+  it("writes to D1 directly when no QUEUE is bound (the smallest deployments)", async () => {
+    const items = [stored("p5"), stored("p5", { event_id: "e1" })];
+    await enqueue({ DB: env.DB }, items);
+    expect(await eventsOf("p5")).toHaveLength(2);
+  });
+
+  it("rejects (so the failure shows in the logs) when neither the queue nor D1 takes the events", async () => {
+    const { queue } = fakeQueue(true);
+    const broken = { ...env, QUEUE: queue, DB: new Proxy(env.DB, { get: (t, p) => (p === "batch" ? () => Promise.reject(new Error("D1 down")) : Reflect.get(t, p)) }) };
+    await expect(enqueue(broken, [stored("p6")])).rejects.toThrow("D1 down");
+  });
+});
