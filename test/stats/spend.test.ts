@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { releaseDay, type Cell, type DayRelease } from "../../src/privacy/release";
+import { allocateSpend, parseSpendBody, parseSpendRow, SPEND_MAX_ROWS, type SpendRow } from "../../src/stats/spend";
+import { sumView } from "../../src/stats/aggregate";
+import { present } from "../../src/stats/figures";
+import { HttpError } from "../../src/http/errors";
+
+const D1 = "2026-11-01";
+const cell = (source: string, medium: string, campaign: string, visitors: number, conversions: number, day = D1): Cell => ({
+  day, source, medium, campaign, clicks: 0, visitors, conversions, credit: conversions, revenue: conversions * 50, revenue_by_currency: { EUR: conversions * 50 },
+});
+const spend = (over: Partial<SpendRow>): SpendRow => ({ day: D1, source: "google", medium: "cpc", campaign: "spring", currency: "EUR", cost: 100, platform_conversions: null, ...over });
+const noBase = { keys: new Set<string>(), ok: true };
+const release = (cells: Cell[], day = D1, k = 10): DayRelease => releaseDay(day, cells, noBase, k);
+
+describe("allocateSpend", () => {
+  it("attaches spend to the released atom of its touch; cpa, roas and discrepancy follow", () => {
+    const rel = [release([cell("google", "cpc", "spring", 400, 20)])];
+    const pieces = allocateSpend(rel, [spend({ cost: 300, platform_conversions: 26 })]);
+    const [row] = sumView("campaign", rel, pieces).rows;
+    expect(present(row!.sums, "EUR")).toMatchObject({ conversions: 20, revenue: 1000, cost: 300, cpa: 15, roas: 3.33, platform_conversions: 26, discrepancy: 6 });
+  });
+
+  it("splits a spend row without medium over that source and campaign's released atoms by visitors", () => {
+    const rel = [release([cell("google", "cpc", "spring", 300, 10), cell("google", "display", "spring", 100, 10), cell("google", "cpc", "fall", 500, 10)])];
+    const pieces = allocateSpend(rel, [spend({ medium: "", cost: 200, platform_conversions: 40 })]);
+    const rows = sumView("campaign", rel, pieces).rows.map((r) => ({ ...r.key, cost: r.sums.cost_by_currency.EUR, pc: r.sums.platform_conversions }));
+    expect(rows).toContainEqual({ source: "google", medium: "cpc", campaign: "spring", cost: 150, pc: 30 });
+    expect(rows).toContainEqual({ source: "google", medium: "display", campaign: "spring", cost: 50, pc: 10 });
+    expect(rows).toContainEqual({ source: "google", medium: "cpc", campaign: "fall", cost: undefined, pc: null });
+  });
+
+  it("treats a pooled atom like a missing one: the spend stays unattached and counts in other and totals", () => {
+    // display/spring has 3 visitors: pooled. Attaching spend to the pool but not to a missing
+    // touch would reveal that someone came from display/spring that day.
+    const pooled = [release([cell("google", "cpc", "spring", 300, 10), cell("google", "display", "spring", 3, 0), cell("meta", "social", "x", 50, 10)])];
+    const missing = [release([cell("google", "cpc", "spring", 300, 10), cell("meta", "social", "x", 53, 10)])];
+    const row = spend({ medium: "display", cost: 70 });
+    for (const rel of [pooled, missing]) {
+      const v = sumView("campaign", rel, allocateSpend(rel, [row]));
+      expect(v.other.cost_by_currency).toEqual({ EUR: 70 });
+      expect(v.totals.cost_by_currency).toEqual({ EUR: 70 });
+      expect(v.rows.every((r) => r.sums.cost_by_currency.EUR === undefined)).toBe(true);
+    }
+    // The split of a medium-less row ignores the pooled medium too: all of it lands on cpc.
+    const split = allocateSpend(pooled, [spend({ medium: "", cost: 90 })]);
+    expect(split.map((p) => [p.cell?.medium, p.cost])).toEqual([["cpc", 90]]);
+  });
+
+  it("drops spend on a withheld day everywhere", () => {
+    const rel = [release([cell("google", "cpc", "spring", 5, 0)])];
+    expect(rel[0]!.withheld).toBe(true);
+    expect(allocateSpend(rel, [spend({})])).toEqual([]);
+  });
+
+  it("keeps spend of a day without any atom as unattached (it is the advertiser's own number)", () => {
+    const pieces = allocateSpend([], [spend({ cost: 12 })]);
+    expect(pieces).toEqual([{ day: D1, cell: null, currency: "EUR", cost: 12, platform_conversions: null }]);
+  });
+
+  it("splits equally when the matching atoms have no visitors", () => {
+    const rel = [release([cell("google", "cpc", "spring", 0, 10), cell("google", "display", "spring", 0, 10)])];
+    expect(allocateSpend(rel, [spend({ medium: "", cost: 10 })]).map((p) => p.cost)).toEqual([5, 5]);
+  });
+});
+
+describe("parseSpendRow / parseSpendBody", () => {
+  it("normalises like collection: source and medium lower-cased, campaign kept, no medium = every medium", () => {
+    expect(parseSpendRow({ day: D1, source: " Google ", medium: "CPC", campaign: " Spring Sale ", cost: 12.5, currency: "EUR", platform_conversions: 3 })).toEqual({
+      day: D1, source: "google", medium: "cpc", campaign: "Spring Sale", cost: 12.5, currency: "EUR", platform_conversions: 3,
+    });
+    expect(parseSpendRow({ day: D1, source: "g", campaign: "c", cost: 0, currency: "USD" })).toMatchObject({ medium: "", platform_conversions: null });
+  });
+
+  it.each([
+    [{ source: "g", campaign: "c", cost: 1, currency: "EUR" }, "day"],
+    [{ day: "2026-02-30", source: "g", campaign: "c", cost: 1, currency: "EUR" }, "day"],
+    [{ day: D1, campaign: "c", cost: 1, currency: "EUR" }, "source"],
+    [{ day: D1, source: "g", campaign: " ", cost: 1, currency: "EUR" }, "campaign"],
+    [{ day: D1, source: "g", campaign: "c", cost: -1, currency: "EUR" }, "cost"],
+    [{ day: D1, source: "g", campaign: "c", cost: "5", currency: "EUR" }, "cost"],
+    [{ day: D1, source: "g", campaign: "c", cost: 1, currency: "eur" }, "currency"],
+    [{ day: D1, source: "g", campaign: "c", cost: 1, currency: "EUR", platform_conversions: -2 }, "platform_conversions"],
+    [{ day: D1, source: "g", campaign: "c", cost: 1, currency: "EUR", clicks: 2 }, "clicks"],
+  ])("rejects %j at %s", (row, fieldName) => {
+    let err: unknown;
+    try {
+      parseSpendRow(row);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).field).toBe(fieldName);
+  });
+
+  it("reports bad rows by index, keeps the good ones, and lets the last copy of a key win", () => {
+    const body = [spend({ cost: 1 }), { nope: true }, spend({ cost: 2 }), spend({ currency: "USD", cost: 3 })];
+    const r = parseSpendBody(body);
+    expect(r.valid).toBe(3);
+    expect(r.rejected.map((x) => x.index)).toEqual([1]);
+    expect(r.rows.map((x) => [x.currency, x.cost])).toEqual([["EUR", 2], ["USD", 3]]);
+  });
+
+  it("refuses a body that is not an array or has too many rows", () => {
+    expect(() => parseSpendBody({ spend: [] })).toThrow(HttpError);
+    expect(() => parseSpendBody(Array.from({ length: SPEND_MAX_ROWS + 1 }, () => spend({})))).toThrow(/at most 1000/);
+  });
+});
