@@ -50,36 +50,75 @@ export async function lastRowids(db: D1Database, site: string, days: readonly st
   return new Map(results.map((r) => [r.day, r.last]));
 }
 
-/** 1 query. The rollup_days rows of a site from `fromDay` on. */
-export async function dayStates(db: D1Database, site: string, fromDay: string): Promise<Map<string, DayState>> {
-  const { results } = await db
-    .prepare(`SELECT day, status, cursor, events, started_at, updated_at FROM rollup_days WHERE site = ? AND day >= ?`)
-    .bind(site, fromDay)
-    .all<DayState>();
-  return new Map(results.map((r) => [r.day, r]));
+/** A site and one of its days. */
+export interface SiteDay {
+  site: string;
+  day: string;
+}
+
+/** What the scheduler knows about one site-day before rolling it. */
+export interface DayFact extends SiteDay {
+  /** highest events.rowid of the day, null without events */
+  last: number | null;
+  state: DayState | undefined;
+}
+
+const FACT_PAIRS_PER_STATEMENT = 500;
+const SITES_PER_SCAN = 100;
+
+/**
+ * 1 query per 500 site-days. The highest events.rowid of each site-day and its rollup_days row:
+ * everything the scheduler needs to decide whether a day changed since its last roll. One index
+ * seek per pair.
+ */
+export async function dayFacts(db: D1Database, pairs: readonly SiteDay[]): Promise<DayFact[]> {
+  const out: DayFact[] = [];
+  for (const chunk of chunks(pairs, FACT_PAIRS_PER_STATEMENT)) {
+    const { results } = await db
+      .prepare(
+        `SELECT p.value ->> 0 AS site, p.value ->> 1 AS day,
+                (SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last,
+                r.status, r.cursor, r.events, r.started_at, r.updated_at
+         FROM json_each(?1) AS p LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1`,
+      )
+      .bind(JSON.stringify(chunk.map((p) => [p.site, p.day])))
+      .all<SiteDay & { last: number | null; status: DayState["status"] | null; cursor: number; events: number; started_at: number; updated_at: number }>();
+    for (const r of results) {
+      const state = r.status === null ? undefined : { day: r.day, status: r.status, cursor: r.cursor, events: r.events, started_at: r.started_at, updated_at: r.updated_at };
+      out.push({ site: r.site, day: r.day, last: r.last, state });
+    }
+  }
+  return out;
 }
 
 /**
- * 1 query. Days before `beforeDay` that still have raw events but were never rolled up to the end
- * (the cron was down, or a roll never finished). A recursive skip-scan: one index seek per day,
- * never a scan of the events themselves.
+ * 1 query per 100 sites. Days before each site's `before` day that still have raw events but
+ * were never rolled up to the end (the cron was down, or a roll outlived the re-roll window).
+ * A recursive skip-scan: one index seek per day that has events, never a scan of the events.
  */
-export async function unrolledDaysBefore(db: D1Database, site: string, beforeDay: string): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `WITH RECURSIVE d(day) AS (
-         SELECT MIN(day) FROM events WHERE site = ?1 AND day < ?2
-         UNION ALL
-         SELECT (SELECT MIN(day) FROM events WHERE site = ?1 AND day > d.day AND day < ?2) FROM d WHERE d.day IS NOT NULL
-       )
-       SELECT day FROM d
-       WHERE day IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = ?1 AND r.day = d.day AND r.status = 'done')
-       ORDER BY day`,
-    )
-    .bind(site, beforeDay)
-    .all<{ day: string }>();
-  return results.map((r) => r.day);
+export async function unrolledDays(db: D1Database, bounds: readonly { site: string; before: string }[]): Promise<SiteDay[]> {
+  const out: SiteDay[] = [];
+  for (const chunk of chunks(bounds, SITES_PER_SCAN)) {
+    const { results } = await db
+      .prepare(
+        `WITH RECURSIVE
+           b(site, before) AS (SELECT s.value ->> 0, s.value ->> 1 FROM json_each(?1) AS s),
+           d(site, before, day) AS (
+             SELECT b.site, b.before, (SELECT MIN(e.day) FROM events e WHERE e.site = b.site AND e.day < b.before) FROM b
+             UNION ALL
+             SELECT d.site, d.before, (SELECT MIN(e.day) FROM events e WHERE e.site = d.site AND e.day > d.day AND e.day < d.before)
+             FROM d WHERE d.day IS NOT NULL
+           )
+         SELECT site, day FROM d
+         WHERE day IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = d.site AND r.day = d.day AND r.status = 'done')
+         ORDER BY day, site`,
+      )
+      .bind(JSON.stringify(chunk.map((b) => [b.site, b.before])))
+      .all<SiteDay>();
+    out.push(...results);
+  }
+  return out;
 }
 
 /**
@@ -272,22 +311,26 @@ export function putScratchClampCounts(db: D1Database, site: string, day: string,
 export const PURGE_CHUNK = 10_000;
 
 /**
- * 1 query. Deletes up to `limit` raw events of a site on days before `beforeDay` — only days whose
- * rollup is done, so an unrolled day is never lost. Returns the rows deleted.
+ * 1 query. Deletes up to `limit` raw events of the given sites on days before each site's
+ * `before` day — only days whose rollup is done, so an unrolled day is never lost. Returns the
+ * rows deleted. At most 100 sites per call.
  */
-export async function purgeEvents(db: D1Database, site: string, beforeDay: string, limit = PURGE_CHUNK): Promise<number> {
+export async function purgeEvents(db: D1Database, bounds: readonly { site: string; before: string }[], limit = PURGE_CHUNK): Promise<number> {
   const res = await db
     .prepare(
       `DELETE FROM events WHERE rowid IN (
-         SELECT e.rowid FROM events e
-         WHERE e.site = ?1 AND e.day < ?2
-           AND EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = ?1 AND r.day = e.day AND r.status = 'done')
-         LIMIT ?3)`,
+         SELECT e.rowid FROM json_each(?1) AS b
+         JOIN events e ON e.site = b.value ->> 0 AND e.day < b.value ->> 1
+         WHERE EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = e.site AND r.day = e.day AND r.status = 'done')
+         LIMIT ?2)`,
     )
-    .bind(site, beforeDay, limit)
+    .bind(JSON.stringify(bounds.map((b) => [b.site, b.before])), limit)
     .run();
   return res.meta.changes;
 }
+
+/** Sites per purgeEvents call. */
+export const PURGE_SITES = SITES_PER_SCAN;
 
 /** 1 query. Deletes up to `limit` salts past their expires_at. */
 export async function purgeSalts(db: D1Database, now: number, limit = PURGE_CHUNK): Promise<number> {

@@ -23,34 +23,67 @@ export function oldestKeptDay(today: string, retention: number): string {
   return addDays(today, -retention);
 }
 
+/** The re-roll window of a site: REROLL_DAYS finished days and today, oldest first. */
+export function rerollWindow(today: string): string[] {
+  return daysBetween(addDays(today, -REROLL_DAYS), today);
+}
+
+/**
+ * Why a day is rolled, in the order work is done: a roll under way first (its progress is
+ * saved, finishing it frees scratch), then finished days never rolled (closest to being purged),
+ * then changed days of the window, then today so far.
+ */
+export const PRIORITY = { resume: 0, unrolled: 1, changed: 2, today: 3 } as const;
+
 export interface PlanInput {
   today: string;
   timezone: string;
-  /** the site's updated_at: a config change re-rolls the window */
+  /** the site's updated_at: a configuration change re-rolls the window */
   siteUpdatedAt: number;
+  /** rollup_days rows and highest events.rowid (null: no events) by day, for the window and `unrolled` */
   states: Map<string, DayState>;
-  /** highest events.rowid per day (null or missing: no events) */
   last: Map<string, number | null>;
   /** days before the window with raw events whose roll never finished */
   unrolled: readonly string[];
 }
 
+export interface PlannedDay {
+  day: string;
+  priority: number;
+}
+
 /**
- * Which days a scheduled run rolls up for one site, in order: unfinished old days first (they
- * are closest to being purged), then the re-roll window oldest first, today last. A window day
- * is skipped when nothing can have changed since its last roll: it is done, no event arrived
- * since (its highest rowid is the cursor), it was rolled after it ended, and the site's
- * configuration has not changed since. Today is always rolled.
+ * Which days a scheduled run rolls up for one site. A window day is skipped when nothing can
+ * have changed since its last roll: it is done, no event arrived since (its highest rowid is the
+ * cursor), it was rolled after it ended, and the site's configuration has not changed since.
+ * Today is always rolled.
  */
-export function daysToRoll(p: PlanInput): string[] {
-  const window = daysBetween(addDays(p.today, -REROLL_DAYS), p.today);
-  const chosen = window.filter((day) => {
-    if (day === p.today) return true;
+export function daysToRoll(p: PlanInput): PlannedDay[] {
+  const window = rerollWindow(p.today);
+  const out: PlannedDay[] = [];
+  const priorityOf = (day: string, otherwise: number) => (p.states.get(day)?.status === "running" ? PRIORITY.resume : otherwise);
+  for (const day of p.unrolled) if (day < window[0]!) out.push({ day, priority: priorityOf(day, PRIORITY.unrolled) });
+  for (const day of window) {
+    if (day === p.today) {
+      out.push({ day, priority: priorityOf(day, PRIORITY.today) });
+      continue;
+    }
     const s = p.states.get(day);
-    if (!s || s.status !== "done") return true;
-    if ((p.last.get(day) ?? 0) > s.cursor) return true;
-    if (s.updated_at < dayEnd(day, p.timezone) + FINAL_GRACE_MS) return true;
-    return p.siteUpdatedAt > s.updated_at;
-  });
-  return [...p.unrolled.filter((d) => d < window[0]!), ...chosen];
+    const changed =
+      !s ||
+      s.status !== "done" ||
+      (p.last.get(day) ?? 0) > s.cursor ||
+      s.updated_at < dayEnd(day, p.timezone) + FINAL_GRACE_MS ||
+      p.siteUpdatedAt > s.updated_at;
+    if (changed) out.push({ day, priority: priorityOf(day, PRIORITY.changed) });
+  }
+  return out;
+}
+
+/**
+ * Orders the work of all sites: by priority, then day, then the sites' turn (which rotates
+ * every hour), so unfinished work always goes first and no site is always last.
+ */
+export function orderWork<T extends PlannedDay & { turn: number }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.priority - b.priority || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0) || a.turn - b.turn);
 }

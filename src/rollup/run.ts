@@ -1,9 +1,10 @@
-import { dayStates, lastRowids, purgeDedup, purgeEvents, purgeSalts, unrolledDaysBefore, PURGE_CHUNK } from "../db/rollup";
+import { dayFacts, purgeDedup, purgeEvents, purgeSalts, unrolledDays, PURGE_CHUNK, PURGE_SITES, type DayState } from "../db/rollup";
+import { chunks } from "../db/atoms";
 import { listSites, type SiteRecord } from "../db/sites";
 import { addDays, dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
-import { daysToRoll, oldestKeptDay, REROLL_DAYS, retentionDays } from "./plan";
+import { daysToRoll, oldestKeptDay, orderWork, REROLL_DAYS, rerollWindow, retentionDays, type PlannedDay } from "./plan";
 
 /** Queries kept back from the rolls so the purges run every hour even while a huge day rolls up. */
 export const PURGE_QUERIES = 50;
@@ -28,40 +29,43 @@ export interface RollupSummary {
   queries: number;
 }
 
+interface Work extends PlannedDay {
+  turn: number;
+  site: SiteRecord;
+  upto: number | null;
+  prior: DayState | undefined;
+}
+
 /**
- * One scheduled run (docs/ROLLUP.md): for every site, the finished days never rolled up, the
- * last REROLL_DAYS days where anything changed, and today so far; then the retention purges
- * (raw events of rolled days past RAW_RETENTION_DAYS, expired salts, dedup rows older than 48 h).
- * Sites take turns going first, hour by hour, so a site with a huge day cannot starve the others.
+ * One scheduled run (docs/ROLLUP.md): plans every site at once (a few queries for all of them),
+ * then rolls up unfinished rolls, finished days never rolled, the last REROLL_DAYS days where
+ * anything changed, and each site's today so far — in that order, so work in progress always
+ * finishes; then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
+ * expired salts, dedup rows older than 48 h) on queries kept back for them. When the query
+ * budget runs out the run stops; the next one continues from the saved cursors.
  */
 export async function runRollup(env: Env, now: number, opts: RollupOptions = {}): Promise<RollupSummary> {
   const db = env.DB;
-  const budget = new QueryBudget(opts.maxQueries ?? ROLLUP_QUERIES, Math.min(PURGE_QUERIES, Math.floor((opts.maxQueries ?? ROLLUP_QUERIES) / 4)));
+  const max = opts.maxQueries ?? ROLLUP_QUERIES;
+  const budget = new QueryBudget(max, Math.min(PURGE_QUERIES, Math.floor(max / 4)));
   const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, purged: { events: 0, salts: 0, dedup: 0 }, complete: true, queries: 0 };
   const retention = retentionDays(env.RAW_RETENTION_DAYS);
 
   budget.take(1);
   const sites = await listSites(db);
   summary.sites = sites.length;
-  const first = sites.length > 0 ? Math.floor(now / 3_600_000) % sites.length : 0;
-  const turn = [...sites.slice(first), ...sites.slice(0, first)];
 
-  rolls: for (const site of turn) {
-    const days = await planSite(db, site, now, budget);
-    if (!days) {
+  const work = await plan(db, sites, now, budget);
+  if (!work) summary.complete = false;
+  for (const w of work ?? []) {
+    const res = await rollupDay(db, w.site, w.day, { now, budget, upto: w.upto, prior: w.prior, pageSize: opts.pageSize, atomsPerStatement: opts.atomsPerStatement });
+    if (!res) {
       summary.complete = false;
       break;
     }
-    for (const { day, upto, prior } of days) {
-      const res = await rollupDay(db, site, day, { now, budget, upto, prior, pageSize: opts.pageSize, atomsPerStatement: opts.atomsPerStatement });
-      if (!res) {
-        summary.complete = false;
-        break rolls;
-      }
-      summary.days += 1;
-      summary.atoms += res.atoms;
-      summary.events += res.events;
-    }
+    summary.days += 1;
+    summary.atoms += res.atoms;
+    summary.events += res.events;
   }
 
   budget.release();
@@ -73,17 +77,38 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
   return summary;
 }
 
-/** 3 queries: the days to roll for one site with their upper rowid and prior state, or null without budget. */
-async function planSite(db: D1Database, site: SiteRecord, now: number, budget: QueryBudget) {
-  if (!budget.take(3)) return null;
-  const tz = site.config.timezone;
-  const today = dayOf(now, tz);
-  const windowStart = addDays(today, -REROLL_DAYS);
-  const unrolled = await unrolledDaysBefore(db, site.config.id, windowStart);
-  const candidates = [...unrolled, ...Array.from({ length: REROLL_DAYS + 1 }, (_, i) => addDays(windowStart, i))];
-  const [states, last] = await Promise.all([dayStates(db, site.config.id, candidates[0]!), lastRowids(db, site.config.id, candidates)]);
-  const days = daysToRoll({ today, timezone: tz, siteUpdatedAt: site.updatedAt, states, last, unrolled });
-  return days.map((day) => ({ day, upto: last.get(day) ?? null, prior: states.get(day) }));
+/** Every site's days to roll, in work order; null when the budget cannot even plan. */
+async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, budget: QueryBudget): Promise<Work[] | null> {
+  if (sites.length === 0) return [];
+  const todays = new Map(sites.map((s) => [s.config.id, dayOf(now, s.config.timezone)]));
+  const bounds = sites.map((s) => ({ site: s.config.id, before: addDays(todays.get(s.config.id)!, -REROLL_DAYS) }));
+  if (!budget.take(Math.ceil(bounds.length / 100))) return null;
+  const unrolled = await unrolledDays(db, bounds);
+  const pairs = [...unrolled, ...sites.flatMap((s) => rerollWindow(todays.get(s.config.id)!).map((day) => ({ site: s.config.id, day })))];
+  if (!budget.take(Math.ceil(pairs.length / 500))) return null;
+  const facts = await dayFacts(db, pairs);
+
+  const bySite = new Map<string, typeof facts>();
+  for (const f of facts) bySite.set(f.site, [...(bySite.get(f.site) ?? []), f]);
+  const first = Math.floor(now / 3_600_000) % sites.length;
+  const work: Work[] = [];
+  sites.forEach((site, i) => {
+    const id = site.config.id;
+    const mine = bySite.get(id) ?? [];
+    const states = new Map(mine.flatMap((f) => (f.state ? [[f.day, f.state] as const] : [])));
+    const last = new Map(mine.map((f) => [f.day, f.last] as const));
+    const planned = daysToRoll({
+      today: todays.get(id)!,
+      timezone: site.config.timezone,
+      siteUpdatedAt: site.updatedAt,
+      states,
+      last,
+      unrolled: unrolled.filter((u) => u.site === id).map((u) => u.day),
+    });
+    const turn = (i - first + sites.length) % sites.length;
+    for (const p of planned) work.push({ ...p, turn, site, upto: last.get(p.day) ?? null, prior: states.get(p.day) });
+  });
+  return orderWork(work);
 }
 
 async function purge(db: D1Database, sites: readonly SiteRecord[], now: number, retention: number, budget: QueryBudget) {
@@ -103,9 +128,7 @@ async function purge(db: D1Database, sites: readonly SiteRecord[], now: number, 
   };
   counts.salts = await drain(() => purgeSalts(db, now));
   counts.dedup = await drain(() => purgeDedup(db, now - DEDUP_MS));
-  for (const site of sites) {
-    const before = oldestKeptDay(dayOf(now, site.config.timezone), retention);
-    counts.events += await drain(() => purgeEvents(db, site.config.id, before));
-  }
+  const bounds = sites.map((s) => ({ site: s.config.id, before: oldestKeptDay(dayOf(now, s.config.timezone), retention) }));
+  for (const chunk of chunks(bounds, PURGE_SITES)) counts.events += await drain(() => purgeEvents(db, chunk));
   return { counts, complete };
 }
