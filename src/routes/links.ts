@@ -1,11 +1,25 @@
 import type { IRequest } from "itty-router";
-import { HttpError } from "../http/errors";
+import { requireIngestKey } from "../http/auth";
+import { readJsonBody } from "../http/body";
+import { json } from "../http/errors";
+import { createLink, followCode } from "../links/service";
 
-export async function followLink(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+const MAX_BODY = 16 * 1024;
+
+/** POST /v1/links (ingest key) → 201 {code, url}. */
+export async function postLink(req: IRequest, env: Env): Promise<Response> {
+  const site = await requireIngestKey(req, env);
+  const code = await createLink(env.DB, site, await readJsonBody(req, MAX_BODY));
+  const url = `${new URL(req.url).origin}/l/${code}`;
+  return json({ code, url }, 201, { location: url });
 }
 
-export async function postLink(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+/**
+ * GET /l/:code → 302 to the link's destination with its utm_* parameters. The query string of
+ * the request is never read. The click is counted after the answer, in waitUntil.
+ */
+export async function followLink(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const click = await followCode(env.DB, req.params.code ?? "", req.headers.get("user-agent"));
+  if (click.count) ctx.waitUntil(click.count.catch((err: unknown) => console.error("link click not counted", err)));
+  return new Response(null, { status: 302, headers: { location: click.location, "cache-control": "no-store" } });
 }
-
