@@ -70,3 +70,56 @@ export const BROWSER_UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Apple
 
 /** Runs budget for one fuzz property: the whole fuzz suite has to stay well under a minute. */
 export const RUNS = 250;
+
+/** Parses RFC 4180 CSV (quoted fields may hold commas, quotes and newlines); throws on a stray quote. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        quoted = false;
+        i++;
+        if (i < text.length && text[i] !== "," && text[i] !== "\r" && text[i] !== "\n") throw new Error(`text after a closing quote at ${i}`);
+        continue;
+      }
+      cell += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"' && cell === "") {
+      quoted = true;
+      i++;
+    } else if (ch === '"') {
+      throw new Error(`a quote inside an unquoted cell at ${i}`);
+    } else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+      i++;
+    } else if (ch === "\r" || ch === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i += ch === "\r" && text[i + 1] === "\n" ? 2 : 1;
+    } else {
+      cell += ch;
+      i++;
+    }
+  }
+  if (quoted) throw new Error("an unterminated quoted cell");
+  if (cell !== "" || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
