@@ -1,7 +1,8 @@
 import type { IRequest } from "itty-router";
-import { HttpError } from "../http/errors";
+import { json } from "../http/errors";
+import { openApiDocument } from "../openapi";
 
-export async function getOpenApi(_req: IRequest, _env: Env, _ctx: ExecutionContext): Promise<Response> {
-  throw new HttpError(501, "not_implemented", "This endpoint is not built yet.");
+/** GET /openapi.json: the OpenAPI 3.1 description of the public API (public, cacheable). */
+export async function getOpenApi(_req: IRequest): Promise<Response> {
+  return json(openApiDocument, 200, { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" });
 }
-
