@@ -73,7 +73,7 @@ describe("fuzz: POST /v1/events", () => {
           if (problem) throw new Error(`rejected[].error: ${problem}`);
         }
       }),
-      { numRuns: RUNS * 2 },
+      { numRuns: RUNS },
     );
   });
 
