@@ -50,7 +50,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const UPSERT_ATOMS = `
+export const UPSERT_ATOMS_SQL = `
 INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency)
 SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4,
        a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10
@@ -65,12 +65,18 @@ ON CONFLICT (site, day, source, medium, campaign, goal, model) DO UPDATE SET
  * see half a day.
  */
 export function upsertAtomStatements(db: D1Database, site: string, day: string, atoms: readonly Atom[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {
-  return chunks(atoms, perStatement).map((chunk) => {
-    const rows: AtomRow[] = chunk.map((a) => [
-      a.source, a.medium, a.campaign, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency),
-    ]);
-    return db.prepare(UPSERT_ATOMS).bind(site, day, JSON.stringify(rows));
-  });
+  return atomChunksJson(atoms, perStatement).map((rows) => db.prepare(UPSERT_ATOMS_SQL).bind(site, day, rows));
+}
+
+/** The JSON parameter of each upsert statement: at most `perStatement` atoms as row arrays. */
+export function atomChunksJson(atoms: readonly Atom[], perStatement = ATOMS_PER_STATEMENT): string[] {
+  return chunks(atoms, perStatement).map((chunk) =>
+    JSON.stringify(
+      chunk.map((a): AtomRow => [
+        a.source, a.medium, a.campaign, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency),
+      ]),
+    ),
+  );
 }
 
 const DELETE_ATOMS = `
