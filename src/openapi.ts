@@ -393,7 +393,7 @@ export const openApiDocument = {
         security: [{ admin: [] }],
         requestBody: { required: true, ...jsonBody({ type: "object", properties: { site: { type: "string" }, from: DAY, to: DAY }, required: ["from", "to"] }) },
         responses: {
-          "200": jsonResponse("what was rolled up", { type: "object", properties: { days: { description: "the days rolled up" }, atoms: { type: "integer" }, events: { type: "integer" } }, required: ["days", "atoms", "events"] }),
+          "200": jsonResponse("what was rolled up", { type: "object", properties: { days: { type: "integer" }, atoms: { type: "integer" }, events: { type: "integer" } }, required: ["days", "atoms", "events"] }),
           "422": error("Invalid range."),
           ...AUTH_ERRORS,
         },
