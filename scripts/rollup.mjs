@@ -5,7 +5,8 @@
 //
 //   ADMIN_TOKEN=… npm run rollup -- --from 2026-11-01 --to 2026-11-28 [--site shop] [--url http://127.0.0.1:8787] [--token …]
 //
-// Exit code 0 when every day was recomputed, 1 when any day failed (the rest still run), 2 for bad arguments.
+// Exit code 0 when every day was recomputed, 1 when any day failed (other days still run, except after a
+// 401/403/404, which would repeat for every day), 2 for bad arguments.
 import { parseArgs } from "node:util";
 
 const USAGE = "usage: npm run rollup -- --from YYYY-MM-DD --to YYYY-MM-DD [--site ID] [--url URL] [--token ADMIN_TOKEN]";
@@ -68,6 +69,13 @@ for (const [i, day] of days.entries()) {
     if (!res.ok) {
       totals.failed++;
       line = `${label}: failed ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""}`.trimEnd();
+      // A wrong token or an unknown site fails every day alike: stop instead of repeating it.
+      if ([401, 403, 404].includes(res.status)) {
+        console.log(line);
+        totals.failed += days.length - i - 1;
+        console.log(`stopping: the remaining ${days.length - i - 1} day(s) would fail the same way`);
+        break;
+      }
     } else if (body.incomplete) {
       totals.failed++;
       line = `${label}: incomplete — ${body.incomplete.message}`;
