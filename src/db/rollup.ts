@@ -250,30 +250,39 @@ export function markDone(db: D1Database, site: string, day: string, cursor: numb
     .bind(site, day, cursor, events, startedAt, now);
 }
 
-/** Scratch keys: one page's partial sums are `p:<last rowid, 20 digits>:<part>`; clamp counts are `v:<visitor>`. */
-export function pageKey(lastRowid: number, part: number): string {
-  return `p:${String(lastRowid).padStart(20, "0")}:${String(part).padStart(4, "0")}`;
+/**
+ * Scratch keys carry the roll's id (its started_at), so a resume reads only the state of the roll
+ * its rollup_days row names: one page's partial sums are `p:<roll>:<last rowid>:<part>`, clamp
+ * counts `v:<roll>:<visitor>`.
+ */
+export function pageKey(roll: number, lastRowid: number, part: number): string {
+  return `p:${rollTag(roll)}:${String(lastRowid).padStart(20, "0")}:${String(part).padStart(4, "0")}`;
 }
 
-/** Statement: clears a day's scratch state. */
+function rollTag(roll: number): string {
+  return String(roll).padStart(15, "0");
+}
+
+/** Statement: clears a day's scratch state (every roll's). */
 export function clearScratch(db: D1Database, site: string, day: string): D1PreparedStatement {
   return db.prepare(`DELETE FROM rollup_scratch WHERE site = ? AND day = ?`).bind(site, day);
 }
 
 /** Statements (one per part): a page's partial sums. */
-export function putScratchPage(db: D1Database, site: string, day: string, lastRowid: number, parts: readonly string[]): D1PreparedStatement[] {
+export function putScratchPage(db: D1Database, site: string, day: string, roll: number, lastRowid: number, parts: readonly string[]): D1PreparedStatement[] {
   return parts.map((state, i) =>
     db
       .prepare(`INSERT INTO rollup_scratch (site, day, key, state) VALUES (?, ?, ?, ?) ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`)
-      .bind(site, day, pageKey(lastRowid, i), state),
+      .bind(site, day, pageKey(roll, lastRowid, i), state),
   );
 }
 
-/** 1 query. Every stored page partial of a day, in page order. */
-export async function scratchPages(db: D1Database, site: string, day: string): Promise<string[]> {
+/** 1 query. Every stored page part of one roll of a day, in page order. */
+export async function scratchPages(db: D1Database, site: string, day: string, roll: number): Promise<string[]> {
+  const prefix = `p:${rollTag(roll)}:`;
   const { results } = await db
-    .prepare(`SELECT state FROM rollup_scratch WHERE site = ? AND day = ? AND key >= 'p:' AND key < 'p;' ORDER BY key`)
-    .bind(site, day)
+    .prepare(`SELECT state FROM rollup_scratch WHERE site = ? AND day = ? AND key > ? AND key < ? ORDER BY key`)
+    .bind(site, day, prefix, `p:${rollTag(roll)};`)
     .all<{ state: string }>();
   return results.map((r) => r.state);
 }
@@ -281,29 +290,30 @@ export async function scratchPages(db: D1Database, site: string, day: string): P
 /** Per-visitor clamp counts (epsilon sites) travel as JSON: [[visitor, {goal: count}], …]. */
 const CLAMP_ROWS_PER_STATEMENT = 1000;
 
-/** 1 query per 1,000 visitors. The stored clamp counts of these visitors. */
-export async function scratchClampCounts(db: D1Database, site: string, day: string, visitors: readonly string[]): Promise<Map<string, Record<string, number>>> {
+/** 1 query per 1,000 visitors. The stored clamp counts of these visitors in one roll. */
+export async function scratchClampCounts(db: D1Database, site: string, day: string, roll: number, visitors: readonly string[]): Promise<Map<string, Record<string, number>>> {
+  const prefix = `v:${rollTag(roll)}:`;
   const out = new Map<string, Record<string, number>>();
   for (const chunk of chunks(visitors, CLAMP_ROWS_PER_STATEMENT)) {
     const { results } = await db
-      .prepare(`SELECT substr(key, 3) AS visitor, state FROM rollup_scratch WHERE site = ?1 AND day = ?2 AND key IN (SELECT 'v:' || value FROM json_each(?3))`)
-      .bind(site, day, JSON.stringify(chunk))
+      .prepare(`SELECT substr(key, ?4) AS visitor, state FROM rollup_scratch WHERE site = ?1 AND day = ?2 AND key IN (SELECT ?3 || value FROM json_each(?5))`)
+      .bind(site, day, prefix, prefix.length + 1, JSON.stringify(chunk))
       .all<{ visitor: string; state: string }>();
     for (const r of results) out.set(r.visitor, JSON.parse(r.state) as Record<string, number>);
   }
   return out;
 }
 
-/** Statements: store clamp counts, 1,000 visitors per statement. */
-export function putScratchClampCounts(db: D1Database, site: string, day: string, counts: readonly [string, Record<string, number>][]): D1PreparedStatement[] {
+/** Statements: store clamp counts of one roll, 1,000 visitors per statement. */
+export function putScratchClampCounts(db: D1Database, site: string, day: string, roll: number, counts: readonly [string, Record<string, number>][]): D1PreparedStatement[] {
   return chunks(counts, CLAMP_ROWS_PER_STATEMENT).map((chunk) =>
     db
       .prepare(
         `INSERT INTO rollup_scratch (site, day, key, state)
-         SELECT ?1, ?2, 'v:' || (c.value ->> 0), c.value -> 1 FROM json_each(?3) AS c WHERE true
+         SELECT ?1, ?2, ?3 || (c.value ->> 0), c.value -> 1 FROM json_each(?4) AS c WHERE true
          ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`,
       )
-      .bind(site, day, JSON.stringify(chunk)),
+      .bind(site, day, `v:${rollTag(roll)}:`, JSON.stringify(chunk)),
   );
 }
 

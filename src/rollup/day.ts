@@ -67,19 +67,26 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const upto = opts.upto ?? 0;
 
   // Resume only a roll started under the current configuration and not overtaken by deletions.
-  const resume = !opts.fresh && prior !== undefined && prior.status === "running" && prior.started_at >= site.updatedAt && prior.cursor <= upto;
-  let cursor = resume ? prior.cursor : 0;
-  let folded = resume ? prior.events : 0;
-  const startedAt = resume ? prior.started_at : now;
+  let resumed =
+    !opts.fresh && prior?.status === "running" && prior.started_at >= site.updatedAt && prior.cursor <= upto ? prior : undefined;
   const total: Partials = new Map();
+  if (resumed) {
+    if (!budget.take(1)) return null;
+    let rows = 0;
+    for (const part of await scratchPages(db, id, day, resumed.started_at)) rows += decodePartialsInto(total, part);
+    // Every saved page must be there (another roll of the same day may have cleared them): else start over.
+    if (rows !== resumed.events) {
+      resumed = undefined;
+      total.clear();
+    }
+  }
+  const resume = resumed !== undefined;
+  let cursor = resumed?.cursor ?? 0;
+  let folded = resumed?.events ?? 0;
+  const startedAt = resumed?.started_at ?? now;
   const counts: ClampCounts = new Map();
   const checked = new Set<string>();
   let scratchIsOurs = resume;
-
-  if (resume) {
-    if (!budget.take(1)) return null;
-    for (const part of await scratchPages(db, id, day)) decodePartialsInto(total, part);
-  }
 
   while (goals.length > 0) {
     if (!budget.take(1)) return null;
@@ -90,7 +97,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
       const unseen = [...new Set(rows.map((r) => r.visitor).filter((v): v is string => v !== null && !checked.has(v)))];
       if (unseen.length > 0) {
         if (!budget.take(Math.ceil(unseen.length / 1000))) return null;
-        for (const [v, c] of await scratchClampCounts(db, id, day, unseen)) counts.set(v, c);
+        for (const [v, c] of await scratchClampCounts(db, id, day, startedAt, unseen)) counts.set(v, c);
         for (const v of unseen) checked.add(v);
       }
     }
@@ -105,8 +112,8 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
       // More may follow: save this page and the cursor first, so an interruption loses nothing.
       const statements = [
         ...(scratchIsOurs ? [] : [clearScratch(db, id, day)]),
-        ...putScratchPage(db, id, day, last, encodePartials(page, ENTRIES_PER_PART)),
-        ...(cfg.clamp ? putScratchClampCounts(db, id, day, [...touched].map((v) => [v, counts.get(v)!] as [string, Record<string, number>])) : []),
+        ...putScratchPage(db, id, day, startedAt, last, encodePartials(page, ENTRIES_PER_PART, rows.length)),
+        ...(cfg.clamp ? putScratchClampCounts(db, id, day, startedAt, [...touched].map((v) => [v, counts.get(v)!] as [string, Record<string, number>])) : []),
         markRunning(db, id, day, last, folded + rows.length, startedAt, now),
       ];
       if (!budget.take(statements.length)) return null;

@@ -146,24 +146,29 @@ export function mergePartials(total: Partials, page: Partials): void {
 type PartialRow = [string, string, string, string, string, number, number, number, Record<string, number>];
 
 /**
- * Serialises partial sums as JSON texts of at most `perPart` entries each (rollup_scratch rows;
- * D1 caps a row at 2 MB). JSON keeps every double exactly.
+ * Serialises one page's partial sums as JSON texts of at most `perPart` entries each
+ * (rollup_scratch rows; D1 caps a row at 2 MB). The first part also records how many conversion
+ * rows the page folded, so a resume can check it found every page. JSON keeps every double exactly.
  */
-export function encodePartials(p: Partials, perPart: number): string[] {
-  const rows: PartialRow[] = [...p.values()].map(({ key, sums }) => [
+export function encodePartials(p: Partials, perPart: number, rows: number): string[] {
+  const entries: PartialRow[] = [...p.values()].map(({ key, sums }) => [
     key.source, key.medium, key.campaign, key.goal, key.model, sums.conversions, sums.credit, sums.revenue, sums.byCurrency,
   ]);
   const parts: string[] = [];
-  for (let i = 0; i < rows.length; i += perPart) parts.push(JSON.stringify(rows.slice(i, i + perPart)));
+  for (let i = 0; i === 0 || i < entries.length; i += perPart) {
+    parts.push(JSON.stringify({ rows: i === 0 ? rows : 0, sums: entries.slice(i, i + perPart) }));
+  }
   return parts;
 }
 
-/** Inverse of one part of `encodePartials`, added (merged) into `into`. */
-export function decodePartialsInto(into: Partials, json: string): void {
+/** Inverse of one part of `encodePartials`: merges its sums into `into` and returns its row count. */
+export function decodePartialsInto(into: Partials, json: string): number {
+  const part = JSON.parse(json) as { rows: number; sums: PartialRow[] };
   const page: Partials = new Map();
-  for (const [source, medium, campaign, goal, model, conversions, credit, revenue, byCurrency] of JSON.parse(json) as PartialRow[]) {
+  for (const [source, medium, campaign, goal, model, conversions, credit, revenue, byCurrency] of part.sums) {
     const key: PartialKey = { source, medium, campaign, goal, model };
     page.set(partialKeyId(key), { key, sums: { conversions, credit, revenue, byCurrency } });
   }
   mergePartials(into, page);
+  return part.rows;
 }

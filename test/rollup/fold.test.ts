@@ -82,8 +82,14 @@ describe("partial sums", () => {
     const direct: Partials = new Map();
     mergePartials(direct, whole);
     const viaParts: Partials = new Map();
-    for (const part of encodePartials(whole, 7)) decodePartialsInto(viaParts, part);
-    expect(encodePartials(whole, 7).length).toBe(Math.ceil(whole.size / 7));
+    let rowsSeen = 0;
+    for (const part of encodePartials(whole, 7, rows.length)) rowsSeen += decodePartialsInto(viaParts, part);
+    expect(rowsSeen).toBe(40);
+    expect(encodePartials(whole, 7, 40).length).toBe(Math.ceil(whole.size / 7));
+    // An empty page still records its row count (every conversion of it was clamped away).
+    const empty = encodePartials(new Map(), 7, 3);
+    expect(empty).toHaveLength(1);
+    expect(decodePartialsInto(new Map(), empty[0]!)).toBe(3);
     expect(new Map([...viaParts].map(([k, v]) => [k, v.sums]))).toEqual(new Map([...direct].map(([k, v]) => [k, v.sums])));
   });
 });

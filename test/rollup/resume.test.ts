@@ -91,6 +91,24 @@ describe("rollup resumes an interrupted day with the same result", () => {
     });
   }
 
+  it("starts over when the saved pages of the roll are not all there", async () => {
+    await seed("r6", null);
+    const site = (await getSite(env.DB, "r6"))!;
+    const upto = (await lastRowids(env.DB, "r6", [D])).get(D) ?? null;
+    expect(await rollupDay(env.DB, site, D, { now: NOW, budget: new QueryBudget(9), upto, prior: undefined, pageSize: 4 })).toBeNull();
+    expect(await dayRow("r6", D)).toMatchObject({ status: "running", events: 8 });
+    // Another roll of the same day cleared one page.
+    await env.DB.prepare(`DELETE FROM rollup_scratch WHERE site = 'r6' AND key = (SELECT MIN(key) FROM rollup_scratch WHERE site = 'r6')`).run();
+    const [fact] = await dayFacts(env.DB, [{ site: "r6", day: D }]);
+    const done = await rollupDay(env.DB, site, D, { now: NOW + HOUR, budget: new QueryBudget(1000), upto, prior: fact!.state, pageSize: 4 });
+    expect(done).toMatchObject({ events: 62 });
+    // Started over: the day's started_at is the new roll's, and the numbers are those of a clean run.
+    expect(await dayRow("r6", D)).toMatchObject({ status: "done", started_at: NOW + HOUR });
+    const afterRestart = await atomsOf("r6", D);
+    await freshRoll("r6", 4);
+    expect(await atomsOf("r6", D)).toEqual(afterRestart);
+  });
+
   it("through the cron: a small query budget spreads the day over several runs, same atoms as one run", async () => {
     await seed("r4", null);
     await seed("r5", null);
