@@ -5,4 +5,4 @@ export const TRACKER_JS = "(()=>{function N(t,l,c){let o=i=>JSON.stringify(i?.sl
 export const TRACKER_ETAG = "\"ae29a10b4a40e465c4984897dc44b8d3\"";
 /** The files the bundle was built from, and the SHA-256 of `path\0content\0` over them. */
 export const TRACKER_SOURCES = ["src/tracker/journal.ts","src/tracker/landing.ts","src/tracker/tracker.ts"];
-export const TRACKER_SOURCE_HASH = "c6613dd1d806c0b1e1afba6ca14538f15f9c946c3dd8d3e81eafbc0dcd9eeeaf";
+export const TRACKER_SOURCE_HASH = "777cb606c39ff31e27a64f96afea0248b87382fa3f0553d266ea1c71b2e0fee2";

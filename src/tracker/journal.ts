@@ -40,4 +40,3 @@ export function journal(rows: Row[], now: number, row?: Row): Row[] {
   while (rows.length > MAX_TOUCHES || JSON.stringify(rows).length > MAX_CHARS) rows.shift();
   return rows;
 }
-// probe
