@@ -1,5 +1,6 @@
 import type { Cell, TrafficCell } from "../privacy/release";
 import { MACRO_GOAL } from "./atoms";
+import { readSpend } from "./spend";
 import type { FunnelDayRow } from "../stats/funnel";
 
 /**
@@ -51,7 +52,7 @@ function toCell(r: AtomRow): Cell & { goal: string } {
 }
 
 /** The atoms of one view (goal, model) of a site over a day range. */
-export async function readViewAtoms(db: D1Database, site: string, goal: string, model: string, from: string, to: string): Promise<Cell[]> {
+export async function readViewAtoms(db: D1Database, site: string, goal: string, model: string, from: string, to: string): Promise<(Cell & { goal: string })[]> {
   const { results } = await db
     .prepare(`SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency
        FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = ? AND model = ?`)
@@ -104,4 +105,18 @@ export async function readFunnelDays(db: D1Database, site: string, funnel: strin
     .bind(site, funnel, from, to)
     .all<FunnelDayRow>();
   return results;
+}
+
+/**
+ * Everything GET /v1/stats answers from, for the answered range: the asked view's atoms (every
+ * goal's for group=goal), the traffic reference, spend and the latest rollup time.
+ */
+export async function readStatsData(db: D1Database, site: string, q: { group: string; goal: string | null; model: string }, from: string, to: string) {
+  const [cells, traffic, spend, updatedAt] = await Promise.all([
+    q.group === "goal" ? readModelAtoms(db, site, q.model, from, to) : readViewAtoms(db, site, q.goal ?? MACRO_GOAL, q.model, from, to),
+    readTraffic(db, site, from, to),
+    readSpend(db, site, from, to),
+    readUpdatedAt(db, site, from, to),
+  ]);
+  return { cells, traffic, spend, updatedAt };
 }

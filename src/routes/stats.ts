@@ -1,7 +1,5 @@
 import type { IRequest } from "itty-router";
-import { readFunnelDays, readModelAtoms, readTraffic, readUpdatedAt, readViewAtoms } from "../db/stats";
-import { readSpend } from "../db/spend";
-import { MACRO_GOAL } from "../db/atoms";
+import { readFunnelDays, readStatsData } from "../db/stats";
 import { requireReadKey } from "../http/auth";
 import { invalid, json } from "../http/errors";
 import { releaseFunnel } from "../stats/funnel";
@@ -15,17 +13,8 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
   const { provisional, answered: r } = window(query, dayOf(Date.now(), site.timezone), site.privacy.final_only);
-  const [cells, traffic, spend, updatedAt] = r
-    ? await Promise.all([
-        query.group === "goal"
-          ? readModelAtoms(env.DB, site.id, query.model, r.from, r.to)
-          : readViewAtoms(env.DB, site.id, query.goal ?? MACRO_GOAL, query.model, r.from, r.to).then((cs) => cs.map((c) => ({ ...c, goal: query.goal ?? MACRO_GOAL }))),
-        readTraffic(env.DB, site.id, r.from, r.to),
-        readSpend(env.DB, site.id, r.from, r.to),
-        readUpdatedAt(env.DB, site.id, r.from, r.to),
-      ])
-    : [[], [], [], null];
-  const answer = buildStats({ site, query, provisional, cells, traffic, spend, updatedAt });
+  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to) : { cells: [], traffic: [], spend: [], updatedAt: null };
+  const answer = buildStats({ site, query, provisional, ...data });
   if (query.format === "json") return json(answer);
   return new Response(statsCsv(answer), {
     headers: {

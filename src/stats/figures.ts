@@ -45,6 +45,7 @@ export interface Figures {
   discrepancy: number | null;
 }
 
+/** Fresh zero sums (a row, other or totals before anything lands in it). */
 export function emptySums(): Sums {
   return { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, revenue_by_currency: {}, cost_by_currency: {}, platform_conversions: null };
 }

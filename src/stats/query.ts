@@ -3,6 +3,7 @@ import { invalid } from "../http/errors";
 import type { SiteConfig } from "../sites/config";
 import { addDays, isDay } from "../time/day";
 
+/** The row groupings of GET /v1/stats (CONTRACT.md "Aggregates"). */
 export const GROUPS = ["campaign", "source", "medium", "day", "goal"] as const;
 export type Group = (typeof GROUPS)[number];
 
