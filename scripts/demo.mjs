@@ -258,7 +258,7 @@ function printStats(s) {
     ["conv", (r) => fmt(r.conversions)],
     ["rate %", (r) => fmt(r.conversion_rate)],
     [`revenue ${s.currency}`, (r) => fmt(r.revenue)],
-    ["other cur.", (r) => Object.entries(r.revenue_by_currency).filter(([c]) => c !== s.currency).map(([c, v]) => `${v} ${c}`).join(" ") || "—"],
+    ["other cur.", (r) => Object.entries(r.revenue_by_currency).filter(([c]) => c !== s.currency).map(([c, v]) => `${fmt(v)} ${c}`).join(" ") || "—"],
     ["cost", (r) => fmt(r.cost)],
     ["cpa", (r) => fmt(r.cpa)],
     ["roas", (r) => fmt(r.roas)],
