@@ -73,7 +73,7 @@ async function loadAtoms(file, days) {
   db.exec("COMMIT");
   db.close();
   const after = await tableBytes(file, ["atoms"]);
-  return { rows, ms: performance.now() - started, bytes: after.atoms.bytes - before.atoms.bytes };
+  return { rows, ms: performance.now() - started, bytes: after.atoms.bytes - before.atoms.bytes, usedPerRow: after.atoms.usedPerRow };
 }
 
 async function measure(url, headers) {
@@ -119,7 +119,7 @@ async function main() {
   const from30 = days[DAYS - 30];
   const file = d1File(persist);
   const loaded = await loadAtoms(file, days);
-  console.log(`loaded ${fmt(loaded.rows)} atoms in ${fmt(loaded.ms / 1000, 1)} s; they take ${fmt(loaded.bytes)} bytes with the primary key → ${fmt(loaded.bytes / loaded.rows, 1)} bytes/atom`);
+  console.log(`loaded ${fmt(loaded.rows)} atoms in ${fmt(loaded.ms / 1000, 1)} s; they take ${fmt(loaded.bytes)} bytes with the primary key → ${fmt(loaded.bytes / loaded.rows, 1)} bytes/atom allocated, ${fmt(loaded.usedPerRow, 1)} used`);
 
   dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log") });
   try {

@@ -32,17 +32,17 @@ function ensureWrk() {
   }
 }
 
-async function wrk(url, label) {
-  const res = await run("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", path.join(ROOT, "bench", "pixel.lua"), url, "--", SITE, DOMAIN, label]);
+async function wrk(url, label, site = SITE, mode = "") {
+  const res = await run("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", path.join(ROOT, "bench", "pixel.lua"), url, "--", site, DOMAIN, label, mode]);
   const line = res.stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
   if (!line) throw new Error(`wrk printed no summary:\n${res.stdout}\n${res.stderr}`);
   const s = JSON.parse(line.slice("BENCH_JSON ".length));
   return { ...s, rps: s.requests / (s.duration_us / 1e6) };
 }
 
-/** The pixel's own bytes and headers, so the no-op answers exactly the same thing. */
+/** The pixel's own bytes and headers (for an unknown site, so the probe stores nothing), so the no-op answers exactly the same thing. */
 async function pixelAnswer(base) {
-  const res = await fetch(`${base}/p.gif?s=${SITE}&u=${encodeURIComponent(`https://${DOMAIN}/`)}`, { headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" } });
+  const res = await fetch(`${base}/p.gif?s=bench-probe&u=${encodeURIComponent(`https://${DOMAIN}/`)}`, { headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" } });
   const bytes = new Uint8Array(await res.arrayBuffer());
   const headers = {};
   for (const [k, v] of res.headers) if (!["date", "content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding"].includes(k)) headers[k] = v;
@@ -126,6 +126,16 @@ async function main() {
     console.log(`no-op:  ${fmt(noopRps)} hits/s`);
     console.log(`ratio:  ${fmt(ratio, 3)} (goal ≥ 0.9: ${ratio >= 0.9 ? "met" : "NOT met"})`);
 
+    // Where the pixel's time goes: the same load on paths that stop earlier (nothing stored).
+    if (process.env.BENCH_BREAKDOWN !== "0") {
+      console.log("\nbreakdown (one run each, ratio to the mean no-op):");
+      const unknown = await wrk(collector.url, "unknown", "no-such-site");
+      console.log(`  pixel, unknown site (GIF + cached site lookup):       ${fmt(unknown.rps)} hits/s, ratio ${fmt(unknown.rps / noopRps, 3)}, p50 ${fmt(unknown.p50_us / 1000, 2)} ms`);
+      const bot = await wrk(collector.url, "bot", SITE, "bot");
+      console.log(`  pixel, bot user agent (every check, then dropped):   ${fmt(bot.rps)} hits/s, ratio ${fmt(bot.rps / noopRps, 3)}, p50 ${fmt(bot.p50_us / 1000, 2)} ms`);
+      console.log(`  pixel, stored (+ visitor hash, queue, consumer, D1): ${fmt(pixelRps)} hits/s, ratio ${fmt(ratio, 3)}`);
+    }
+
     // The queue consumer writes in batches (max_batch_timeout 2 s): wait until the count settles.
     let stored = await countStored(persist);
     let stableFor = 0;
@@ -159,7 +169,7 @@ async function main() {
   // Storage per stored hit, from the rows the real write path produced (docs/SCALING.md).
   const sizes = await tableBytes(d1File(persist), ["events", "dedup"]);
   for (const [table, t] of Object.entries(sizes)) {
-    console.log(`storage: ${table} ${fmt(t.rows)} rows, ${fmt(t.bytes)} bytes with indexes → ${fmt(t.perRow, 1)} bytes/row`);
+    console.log(`storage: ${table} ${fmt(t.rows)} rows, ${fmt(t.bytes)} bytes in pages with its indexes → ${fmt(t.perRow, 1)} bytes/row allocated, ${fmt(t.usedPerRow, 1)} bytes/row used`);
   }
   const b = await bundleSize();
   console.log(`worker bundle (wrangler deploy --dry-run --minify): ${fmt(b.minified)} bytes minified (${fmt(b.minified / 1024, 1)} KiB, goal < 100 KB), ${fmt(b.gzipped)} bytes gzipped [${b.files.join(", ")}]`);

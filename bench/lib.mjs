@@ -59,11 +59,12 @@ export async function tableBytes(file, tables) {
   try {
     const out = {};
     for (const table of tables) {
-      const { bytes } = db
-        .prepare("SELECT COALESCE(SUM(pgsize), 0) AS bytes FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = ?)")
+      const { bytes, used } = db
+        .prepare("SELECT COALESCE(SUM(pgsize), 0) AS bytes, COALESCE(SUM(pgsize - unused), 0) AS used FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = ?)")
         .get(table);
       const { n } = db.prepare(`SELECT COUNT(*) AS n FROM "${table.replace(/"/g, "")}"`).get();
-      out[table] = { rows: Number(n), bytes: Number(bytes), perRow: Number(n) > 0 ? Number(bytes) / Number(n) : NaN };
+      const rows = Number(n);
+      out[table] = { rows, bytes: Number(bytes), perRow: rows > 0 ? Number(bytes) / rows : NaN, usedPerRow: rows > 0 ? Number(used) / rows : NaN };
     }
     return out;
   } finally {

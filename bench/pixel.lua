@@ -1,5 +1,6 @@
 -- wrk script for bench/ingest.mjs: every request is a distinct, realistic pixel hit.
--- Arguments (after `--`): site id, site domain, run label (makes event ids unique across rounds).
+-- Arguments (after `--`): site id, site domain, run label (makes event ids unique across rounds),
+-- and optionally "bot" to send a crawler's user agent instead (checked, then dropped).
 -- Each hit gets a unique `i=` event id, a page URL on the site (some landings carry utm_* or a
 -- click id), sometimes a search or social referrer, and a browser user agent.
 
@@ -40,6 +41,7 @@ function init(args)
   site = args[1] or "bench"
   domain = args[2] or "bench.example"
   label = args[3] or "r"
+  bot = args[4] == "bot"
   sent = 0
   math.randomseed(os.time() + tid * 7919)
 end
@@ -56,7 +58,7 @@ function request()
   local r = referrers[math.random(#referrers)]
   if r ~= "" then path = path .. "&r=" .. encode(r) end
   local headers = {
-    ["User-Agent"] = agents[math.random(#agents)],
+    ["User-Agent"] = bot and "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" or agents[math.random(#agents)],
     ["Referer"] = "https://" .. domain .. "/",
     ["Accept"] = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8",
     ["Accept-Language"] = "en-US,en;q=0.9",
