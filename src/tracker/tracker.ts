@@ -31,7 +31,7 @@ try {
   // even send them, and keeps nothing.
   const optOut = nav.globalPrivacyControl || nav.doNotTrack == "1";
   // Calls held until consent (memory only); null once consent is given, undefined when refused.
-  let held: unknown[][] | null | undefined = optOut ? undefined : data.consent ? [] : null;
+  let held: unknown[][] | null | undefined = optOut ? undefined : data.consent == "required" ? [] : null;
   let ref = document.referrer;
   let last = "";
 
