@@ -76,11 +76,35 @@ async function loadAtoms(file, days) {
   return { rows, ms: performance.now() - started, bytes: after.atoms.bytes - before.atoms.bytes, usedPerRow: after.atoms.usedPerRow };
 }
 
-async function measure(url, headers) {
+/**
+ * The SQL floor: the stats route's two atom reads (the asked view and the traffic reference),
+ * run by node:sqlite on the same file — what is left of a request's time is D1's transport and
+ * the Worker's own work (release, grouping, JSON).
+ */
+async function sqlFloor(file, from, to) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(file, { readOnly: true });
+  const view = db.prepare(
+    `SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency
+     FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = '(macro)' AND model = 'last_click'`,
+  );
+  const traffic = db.prepare(`SELECT day, source, medium, campaign, clicks, visitors FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = '(macro)' AND model = 'last_click'`);
+  const times = [];
+  let rows = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    rows = view.all(SITE, from, to).length + traffic.all(SITE, from, to).length;
+    times.push(performance.now() - t0);
+  }
+  db.close();
+  return { rows, p50: percentile(times, 50) };
+}
+
+async function measure(url, headers, WARMUP = 3) {
   const times = [];
   let status = 0;
   let bytes = 0;
-  for (let i = 0; i < 5; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
+  for (let i = 0; i < WARMUP; i++) await (await fetch(url, { headers })).arrayBuffer();
   const until = performance.now() + QUERY_SECONDS * 1000;
   while (times.length < SAMPLES && performance.now() < until) {
     const t0 = performance.now();
@@ -121,11 +145,17 @@ async function main() {
   const loaded = await loadAtoms(file, days);
   console.log(`loaded ${fmt(loaded.rows)} atoms in ${fmt(loaded.ms / 1000, 1)} s; they take ${fmt(loaded.bytes)} bytes with the primary key → ${fmt(loaded.bytes / loaded.rows, 1)} bytes/atom allocated, ${fmt(loaded.usedPerRow, 1)} used`);
 
+  for (const [label, from] of [["30 days", from30], ["365 days", from365]]) {
+    const floor = await sqlFloor(file, from, to);
+    console.log(`SQL floor, ${label}: the route's two atom reads (${fmt(floor.rows)} rows) take ${fmt(floor.p50, 1)} ms in node:sqlite on the same file`);
+  }
+
   dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log") });
   try {
     const auth = { authorization: `Bearer ${readKey}` };
     const q = (params) => `${dev.url}/v1/stats?site=${SITE}&model=last_click&${params}`;
-    const baseline = await measure(`${dev.url}/no-such-route`, {});
+    // The trivial route warms up longer: its figure is the denominator of every ratio.
+    const baseline = await measure(`${dev.url}/no-such-route`, {}, 30);
     const openapi = await measure(`${dev.url}/openapi.json`, {});
     const cases = [
       ["group=campaign, 30 days", q(`from=${from30}&to=${to}&group=campaign`)],
@@ -146,7 +176,7 @@ async function main() {
     }
     const again = await measure(`${dev.url}/no-such-route`, {});
     console.log(`${line("baseline again, after the queries", again)}`);
-    console.log(`\n(ranges ${from30}…${to} and ${from365}…${to}; ratios are to the first baseline)`);
+    console.log(`\n(ranges ${from30}…${to} and ${from365}…${to}; ratios are to the first baseline; the machine may be shared, so compare ratios, not milliseconds)`);
   } finally {
     await dev.stop();
   }
