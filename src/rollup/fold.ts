@@ -40,6 +40,7 @@ export interface FoldConfig {
   clamp: boolean;
 }
 
+/** The fold's view of a site: goals by name, windows, currency, and whether to clamp (epsilon set). */
 export function foldConfig(site: SiteConfig): FoldConfig {
   return {
     goals: new Map(site.goals.map((g) => [g.name, { tier: g.tier, value: g.value, currency: g.currency }])),
@@ -54,6 +55,7 @@ export function goalKeys(site: SiteConfig): string[] {
   return [...site.goals.map((g) => g.name), MACRO_GOAL];
 }
 
+/** A partial key as one unambiguous string (JSON of its five fields). */
 export function partialKeyId(k: PartialKey): string {
   return JSON.stringify([k.source, k.medium, k.campaign, k.goal, k.model]);
 }
