@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// `npm run demo`: a synthetic week through a real `wrangler dev`, end to end.
+// `npm run demo`: one synthetic shop day through a real `wrangler dev`, end to end.
 //
 // 1. applies the migrations to a temporary --persist-to directory and starts `wrangler dev` on a
 //    free port with a random ADMIN_TOKEN;
-// 2. creates a site (k = 5, so a small demo still shows rows);
-// 3. sends a week: today's visits as pixels and beacons with utm_* landings (browser hits can only
-//    be "now"), purchases of the last 7 days as server events with journeys and event ids (a few
-//    sent twice, to show dedup), a few browser purchases with their touch journal, and ad spend;
-// 4. waits until the queue has drained (the rollup's event count stops growing), rolls the week
-//    up with POST /v1/admin/rollup, prints the campaign table and the totals, and stops wrangler.
+// 2. creates a site (k = 5, so a small demo still shows rows; timezone UTC, currency EUR);
+// 3. sends TODAY's traffic (browser hits are always "now", and a past day's visitor salt no longer
+//    exists, so visitors can only be today's): about 700 visitors landing from five campaigns
+//    (pixels for half, beacons for the rest, some browsing a second page), a few organic, referral
+//    and direct landings, bot and foreign-origin hits that are dropped; today's purchases as server
+//    events whose `touches` carry journeys of the past week (instagram seen or clicked days ago,
+//    then google ads …), some in USD, a few sent twice and one also through the beacon (dedup),
+//    two browser purchases carrying the tracker's journal `j`; and today's ad spend;
+// 4. rolls today up with POST /v1/admin/rollup until the queue has drained and every expected
+//    event is stored, prints the campaign table (last_click) and a comparison of conversions
+//    under last_click, first_click and linear, checks totals = rows + (other), and stops wrangler.
 //
 // No dependencies beyond the project's own (Node 22 via npm's node_modules/.bin).
 
@@ -22,9 +27,12 @@ import { randomBytes } from "node:crypto";
 const SITE = "demo";
 const DOMAIN = "shop.example";
 const K = 5;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Parallel requests while sending traffic (the machine may be shared). */
+const CONCURRENCY = 6;
 
-// A small deterministic PRNG so every run sends the same week.
+// A small deterministic PRNG so every run sends the same day.
 let seed = 20261129;
 const rand = () => {
   seed = (seed + 0x6d2b79f5) | 0;
@@ -35,15 +43,45 @@ const rand = () => {
 const between = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 
+// Today's landings. `key` names the touch in JOURNEYS; tiktok is a small, just-launched campaign
+// (under k visitors: it is pooled into "(other)" together with the small referral and direct).
 const CAMPAIGNS = [
-  { source: "google", medium: "cpc", campaign: "brand", visitorsToday: 60, perDay: [8, 12], spend: [40, 60] },
-  { source: "instagram", medium: "social", campaign: "spring", visitorsToday: 40, perDay: [5, 9], spend: [25, 35] },
-  { source: "newsletter", medium: "email", campaign: "november", visitorsToday: 25, perDay: [5, 7], spend: [5, 5], noMedium: true },
-  { source: "tiktok", medium: "social", campaign: "launch", visitorsToday: 3, perDay: [0, 2], spend: [8, 12] },
+  { key: "G", source: "google", medium: "cpc", campaign: "brand", visitors: 240, referrer: "https://www.google.com/", spend: { cost: 212.4, platform: 13 } },
+  { key: "I", source: "instagram", medium: "social", campaign: "spring", visitors: 160, referrer: "https://l.instagram.com/", spend: { cost: 118.75, platform: 9 } },
+  { key: "F", source: "facebook", medium: "social", campaign: "retargeting", visitors: 110, referrer: "https://l.facebook.com/", spend: { cost: 86.3, platform: 8 } },
+  { key: "N", source: "newsletter", medium: "email", campaign: "november", visitors: 90, referrer: "", spend: { cost: 12, noMedium: true } },
+  { key: "T", source: "tiktok", medium: "social", campaign: "launch", visitors: 4, referrer: "https://www.tiktok.com/", spend: { cost: 40, platform: 2 } },
 ];
+const OTHER_LANDINGS = [
+  { key: "O", visitors: 18, referrer: "https://www.google.com/" }, // google / organic
+  { key: "R", visitors: 3, referrer: "https://blog.example/best-sneakers-2026" }, // blog.example / referral
+  { key: "D", visitors: 70, referrer: "" }, // typed in, bookmarks: direct
+];
+const TOUCH = Object.fromEntries(CAMPAIGNS.map((c) => [c.key, { source: c.source, medium: c.medium, campaign: c.campaign }]));
+
+// Today's purchases. The buyer is one of today's visitors of `last` (its landing is the last
+// touch; "D": a direct visitor, no journey at all); `before` are earlier touches of the week
+// (click: days ago; view: hours ago, inside the default 1-day view window). `via`: "server"
+// (POST /v1/events with the buyer's client) or "beacon"/"pixel" (the tracker's journal `j`).
+const JOURNEYS = [
+  { n: 4, last: "G", before: [] },
+  { n: 2, last: "G", before: [{ key: "I", days: [2, 6] }] },
+  { n: 2, last: "G", before: [{ key: "I", view: true, hours: [5, 20] }], usd: 1 },
+  { n: 1, last: "G", before: [{ key: "I", days: [1, 5] }], via: "beacon" },
+  { n: 1, last: "G", before: [{ key: "I", view: true, hours: [3, 12] }], via: "pixel" },
+  { n: 4, last: "I", before: [], usd: 1 },
+  { n: 2, last: "I", before: [{ key: "N", days: [3, 6] }] },
+  { n: 3, last: "N", before: [] },
+  { n: 2, last: "N", before: [{ key: "G", days: [2, 5] }] },
+  { n: 5, last: "F", before: [{ key: "I", days: [2, 6] }], usd: 1 },
+  { n: 1, last: "T", before: [] },
+  { n: 4, last: "D", before: [] },
+];
+
 const BROWSERS = ["Chrome/131.0.0.0 Safari/537.36", "Firefox/133.0", "Version/18.1 Safari/605.1.15", "Chrome/130.0.0.0 Mobile Safari/537.36"];
 const userAgent = (i) => `Mozilla/5.0 (X11; Linux x86_64; demo-${i}) AppleWebKit/537.36 (KHTML, like Gecko) ${BROWSERS[i % BROWSERS.length]}`;
 const ip = (i) => `198.51.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+const PAGES = ["", "shoes", "bags", "sale", "new-in"];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -59,7 +97,23 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 
+/** Runs async tasks with at most `n` in flight. */
+async function pool(tasks, n) {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
+}
+
 async function main() {
+  const started = Date.now();
+  // All traffic is "today" (UTC, the site's zone): don't start a few seconds before midnight.
+  const toMidnight = DAY_MS - (Date.now() % DAY_MS);
+  if (toMidnight < 60_000) {
+    console.log(`• ${Math.ceil(toMidnight / 1000)} s to midnight UTC: waiting for the new day`);
+    await sleep(toMidnight + 1000);
+  }
   const dir = mkdtempSync(join(tmpdir(), "edgetally-demo-"));
   const token = randomBytes(18).toString("base64url");
   const port = await freePort();
@@ -77,6 +131,7 @@ async function main() {
   };
   process.on("SIGINT", () => {
     stop();
+    rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   });
   try {
@@ -99,27 +154,42 @@ async function main() {
     const site = await post(`${base}/v1/admin/sites`, admin, {
       id: SITE,
       domains: [DOMAIN],
+      timezone: "UTC",
       currency: "EUR",
       privacy: { k: K },
       goals: [{ name: "purchase", tier: "macro" }, { name: "newsletter_signup", tier: "micro", value: 2 }],
       funnels: [{ name: "checkout", steps: ["pageview", "purchase"] }],
     });
-    console.log(`• site "${SITE}" created (k = ${K}, currency EUR)`);
+    console.log(`• site "${SITE}" created (k = ${K}, timezone UTC, currency EUR)`);
     const ingest = { authorization: `Bearer ${site.ingest_key}`, "content-type": "application/json" };
     const read = { authorization: `Bearer ${site.read_key}` };
 
-    const now = Date.now();
-    const today = day(now);
-    const from = day(now - 6 * DAY_MS);
-    const sent = await sendWeek(base, ingest, now);
-    console.log(`• sent ${sent.pixels} pixels, ${sent.beacons} beacon hits, ${sent.server} server events (${sent.dupes} duplicates), ${sent.spend} spend rows`);
+    const today = day(Date.now());
+    const sent = await sendToday(base, ingest);
+    console.log(`• visits: ${sent.visitors} visitors, ${sent.pageviews} pageviews (${sent.pixels} by pixel, ${sent.beacons} by beacon); dropped at /e: ${sent.dropped} (bot, foreign origin); a bot's pixel got its GIF and was not stored`);
+    console.log(`• purchases: ${sent.orders} orders — ${sent.server} server events (${sent.multiTouch} with a multi-touch journey, ${sent.usd} in USD), ${sent.browser} browser purchases with the journal j`);
+    console.log(`• dedup: ${sent.retries} orders re-sent to /v1/events → ${sent.duplicates} duplicates; ${sent.beaconCopy} also sent by the buyer's beacon → accepted, dropped at write`);
+    console.log(`• spend: ${sent.spend} rows for ${today} (newsletter without medium)`);
 
-    const roll = await drainAndRollUp(base, admin, from, today);
-    console.log(`• rollup ${from} … ${today}: ${roll.days} days, ${roll.atoms} atoms, ${roll.events} events`);
+    const expected = sent.pageviews + sent.orders;
+    const t0 = Date.now();
+    const roll = await drainAndRollUp(base, admin, today, expected);
+    const waited = ((Date.now() - t0) / 1000).toFixed(1);
+    const check = roll.events === expected ? `= ${sent.pageviews} pageviews + ${sent.orders} orders, duplicates and dropped hits not stored` : `EXPECTED ${expected}`;
+    console.log(`• rollup ${today} (queue drained after ${waited} s): ${roll.atoms} atoms from ${roll.events} events (${check})`);
 
-    const res = await fetch(`${base}/v1/stats?site=${SITE}&from=${from}&to=${today}&group=campaign`, { headers: read });
-    if (!res.ok) throw new Error(`stats: ${res.status} ${await res.text()}`);
-    printStats(await res.json());
+    const stats = async (model) => {
+      const res = await fetch(`${base}/v1/stats?site=${SITE}&from=${today}&to=${today}&group=campaign&model=${model}`, { headers: read });
+      if (!res.ok) throw new Error(`stats: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const [last, first, linear] = await Promise.all([stats("last_click"), stats("first_click"), stats("linear")]);
+    printStats(last);
+    printModels({ last_click: last, first_click: first, linear });
+    const problems = [...checkTotals(last, true), ...checkTotals(first, false), ...checkTotals(linear, false)];
+    if (roll.events !== expected) problems.push(`the rollup saw ${roll.events} events, expected ${expected}; wrangler's log:\n${log.slice(-3000)}`);
+    if (problems.length) throw new Error(`numbers do not add up:\n  ${problems.join("\n  ")}`);
+    console.log(`\n✓ totals = rows + (other) in all three models (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     stop();
     await sleep(500);
@@ -136,9 +206,9 @@ async function waitUntilUp(base, log, child) {
     } catch {
       /* not yet */
     }
-    await sleep(500);
+    await sleep(250);
   }
-  throw new Error(`wrangler dev did not answer within 120 s:\n${log()}`);
+  throw new Error(`wrangler dev did not answer within 60 s:\n${log()}`);
 }
 
 async function post(url, headers, body) {
@@ -148,136 +218,230 @@ async function post(url, headers, body) {
   return text ? JSON.parse(text) : null;
 }
 
-async function sendWeek(base, ingest, now) {
-  const counts = { pixels: 0, beacons: 0, server: 0, dupes: 0, spend: 0 };
-  const todayStart = Date.parse(`${day(now)}T00:00:00Z`);
-  let visitor = 0;
+async function pixel(base, fields, headers) {
+  const r = await fetch(`${base}/p.gif?${new URLSearchParams({ s: SITE, ...fields })}`, { headers });
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`/p.gif: ${r.status}`);
+}
 
-  // Today's visits: a landing with utm_* (pixels for half, beacons for the rest), some browse on.
-  const beaconBatch = [];
-  const landings = [];
-  for (const c of CAMPAIGNS) {
-    for (let i = 0; i < c.visitorsToday; i++) landings.push({ ...c, v: visitor++ });
+async function beacon(base, hits, headers) {
+  const r = await fetch(`${base}/e`, { method: "POST", headers: { "content-type": "text/plain", ...headers }, body: JSON.stringify(hits) });
+  const text = await r.text();
+  if (r.status !== 202) throw new Error(`/e: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function sendToday(base, ingest) {
+  const counts = { visitors: 0, pageviews: 0, pixels: 0, beacons: 0, dropped: 0, orders: 0, server: 0, multiTouch: 0, usd: 0, browser: 0, retries: 0, duplicates: 0, beaconCopy: "", spend: 0 };
+
+  // Today's visitors: one landing each (pixel for even visitor numbers, beacon for odd), and
+  // about a third browse on to a second page (internal referrer: navigation, no touch).
+  const visitors = [];
+  for (const c of [...CAMPAIGNS, ...OTHER_LANDINGS]) {
+    for (let i = 0; i < c.visitors; i++) visitors.push({ key: c.key, campaign: c, v: visitors.length });
   }
-  for (let i = 0; i < 15; i++) landings.push({ source: null, v: visitor++ }); // typed-in visits
-  for (const l of landings) {
-    const qs = l.source ? `?utm_source=${l.source}&utm_medium=${l.medium}&utm_campaign=${l.campaign}` : "";
-    const u = `https://${DOMAIN}/${pick(["", "shoes", "bags", "sale"])}${qs}`;
-    const headers = { "user-agent": userAgent(l.v), "cf-connecting-ip": ip(l.v) };
-    if (l.v % 2 === 0) {
-      const r = await fetch(`${base}/p.gif?${new URLSearchParams({ s: SITE, u, r: l.source ? `https://${l.source}.example/` : "" })}`, { headers: { ...headers, referer: `https://${DOMAIN}/` } });
-      await r.arrayBuffer();
-      counts.pixels++;
+  // Pages and second pages are drawn before sending, so every run sends the same hits.
+  for (const vis of visitors) {
+    const c = vis.campaign;
+    const qs = TOUCH[c.key] ? `?${new URLSearchParams({ utm_source: c.source, utm_medium: c.medium, utm_campaign: c.campaign })}` : "";
+    const u = `https://${DOMAIN}/${pick(PAGES)}${qs}`;
+    vis.hits = [{ u, r: c.referrer }];
+    if (rand() < 0.35) vis.hits.push({ u: `https://${DOMAIN}/p/${between(100, 999)}`, r: u });
+  }
+  const tasks = visitors.map((vis) => async () => {
+    const hits = vis.hits;
+    const headers = { "user-agent": userAgent(vis.v), "cf-connecting-ip": ip(vis.v) };
+    vis.landedAt = Date.now();
+    if (vis.v % 2 === 0) {
+      for (const h of hits) await pixel(base, h, { ...headers, referer: h.u });
+      counts.pixels += hits.length;
     } else {
-      beaconBatch.push({ hits: [{ s: SITE, u }, ...(rand() < 0.5 ? [{ s: SITE, u: `https://${DOMAIN}/checkout` }] : [])], headers });
+      const r = await beacon(base, hits.map((h) => ({ s: SITE, ...h })), { ...headers, origin: `https://${DOMAIN}` });
+      if (r.accepted !== hits.length) throw new Error(`/e dropped a visitor's pageview: ${JSON.stringify(r)}`);
+      counts.beacons += hits.length;
     }
-  }
-  for (const b of beaconBatch) {
-    const r = await fetch(`${base}/e`, { method: "POST", headers: { ...b.headers, origin: `https://${DOMAIN}`, "content-type": "text/plain" }, body: JSON.stringify(b.hits) });
-    if (r.status !== 202) throw new Error(`/e: ${r.status} ${await r.text()}`);
-    counts.beacons += b.hits.length;
+    counts.pageviews += hits.length;
+  });
+  await pool(tasks, CONCURRENCY);
+  counts.visitors = visitors.length;
+
+  // Not stored: a crawler's pixel and beacon, and a copy of the site on a foreign domain.
+  const landing = { s: SITE, u: `https://${DOMAIN}/` };
+  await pixel(base, { u: landing.u }, { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "cf-connecting-ip": "66.249.66.1" });
+  for (const [ua, origin] of [
+    ["Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", `https://${DOMAIN}`],
+    [userAgent(9999), "https://shop-example.copycat.example"],
+  ]) {
+    const r = await beacon(base, [landing], { "user-agent": ua, "cf-connecting-ip": "203.0.113.77", origin });
+    counts.dropped += r.dropped;
   }
 
-  // Browser purchases today, carrying the journal the tracker keeps.
-  let order = 1000;
-  for (const l of landings.filter((x) => x.source && x.v % 5 === 1).slice(0, 10)) {
-    const j = JSON.stringify([[Math.floor((now - 3_600_000) / 1000), l.source, l.medium, l.campaign]]);
-    const hit = { s: SITE, n: "purchase", u: `https://${DOMAIN}/thanks`, v: between(20, 120), c: "EUR", i: `order-${order++}`, j };
-    const r = await fetch(`${base}/e`, { method: "POST", headers: { "user-agent": userAgent(l.v), "cf-connecting-ip": ip(l.v), origin: `https://${DOMAIN}`, "content-type": "text/plain" }, body: JSON.stringify(hit) });
-    if (r.status !== 202) throw new Error(`/e purchase: ${r.status}`);
-    counts.beacons++;
+  // Today's purchases: each buyer is a distinct visitor of its last touch's campaign.
+  const buyers = new Map();
+  for (const vis of visitors) {
+    if (!buyers.has(vis.key)) buyers.set(vis.key, []);
+    buyers.get(vis.key).push(vis);
   }
-
-  // The week's server-side purchases (from the shop's backend), each with its journey.
-  const events = [];
-  for (let d = 6; d >= 0; d--) {
-    const dayStart = todayStart - d * DAY_MS;
-    const latest = Math.min(dayStart + DAY_MS - 60_000, now - 60_000);
-    for (const c of CAMPAIGNS) {
-      const n = between(c.perDay[0], c.perDay[1]);
-      for (let i = 0; i < n; i++) {
-        const time = dayStart + Math.floor(rand() * Math.max(1, latest - dayStart));
-        const first = rand() < 0.4 ? [{ time: Math.floor((time - between(2, 9) * DAY_MS) / 1000), source: "google", medium: "organic", campaign: null }] : [];
-        events.push({
-          name: "purchase",
-          time: Math.floor(time / 1000),
-          event_id: `order-${order++}`,
-          url: `https://${DOMAIN}/thanks`,
-          value: between(1500, 12000) / 100,
-          currency: rand() < 0.1 ? "USD" : "EUR",
-          touches: [...first, { time: Math.floor((time - between(1, 48) * 3_600_000) / 1000), source: c.source, medium: c.medium, campaign: c.campaign }],
-        });
-      }
+  for (const list of buyers.values()) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [list[i], list[j]] = [list[j], list[i]];
     }
   }
-  // A few retries of the same orders: the same event_id is one event.
-  const retries = events.slice(0, 5).map((e) => ({ ...e }));
-  for (let i = 0; i < events.length; i += 500) {
-    const r = await post(`${base}/v1/events`, ingest, { events: events.slice(i, i + 500) });
-    if (r.rejected.length) throw new Error(`/v1/events rejected: ${JSON.stringify(r.rejected.slice(0, 3))}`);
-  }
-  const again = await post(`${base}/v1/events`, ingest, { events: retries });
-  counts.server = events.length + retries.length;
-  counts.dupes = again.duplicates;
-
-  // Ad spend for the week; the newsletter's has no medium (it joins every medium).
-  const spend = [];
-  for (let d = 6; d >= 0; d--) {
-    const dd = day(todayStart - d * DAY_MS);
-    for (const c of CAMPAIGNS) {
-      const row = { day: dd, source: c.source, campaign: c.campaign, cost: between(c.spend[0] * 100, c.spend[1] * 100) / 100, currency: "EUR" };
-      if (!c.noMedium) row.medium = c.medium;
-      if (c.source === "google" || c.source === "instagram") row.platform_conversions = between(c.perDay[0], c.perDay[1] + 3);
-      spend.push(row);
+  const nowSec = () => Math.floor(Date.now() / 1000);
+  const server = [];
+  const browser = [];
+  let order = 1001;
+  for (const j of JOURNEYS) {
+    for (let i = 0; i < j.n; i++) {
+      const buyer = buyers.get(j.last).pop();
+      const time = Math.max(Math.ceil(buyer.landedAt / 1000) + 1, nowSec() - between(0, 20));
+      const before = j.before.map((b) => ({
+        time: time - (b.view ? between(b.hours[0] * 3600, b.hours[1] * 3600) : between(b.days[0] * 86400, b.days[1] * 86400 + 43200)),
+        ...TOUCH[b.key],
+        ...(b.view ? { view: true } : {}),
+      }));
+      const touches = TOUCH[j.last] ? [...before, { time: Math.floor(buyer.landedAt / 1000), ...TOUCH[j.last] }] : [];
+      const currency = i < (j.usd ?? 0) ? "USD" : "EUR";
+      const ev = { name: "purchase", time, event_id: `order-${order++}`, url: `https://${DOMAIN}/thanks`, value: between(1990, 14900) / 100, currency };
+      if (currency === "USD") counts.usd++;
+      if (touches.length > 1) counts.multiTouch++;
+      if (j.via) browser.push({ via: j.via, ev, touches, buyer });
+      else server.push({ ...ev, ...(touches.length ? { touches } : {}), client: { ip: ip(buyer.v), user_agent: userAgent(buyer.v) } });
     }
   }
+  const r1 = await post(`${base}/v1/events`, ingest, { events: server });
+  if (r1.rejected.length || r1.duplicates) throw new Error(`/v1/events: ${JSON.stringify(r1)}`);
+  counts.server = server.length;
+
+  // The shop's backend retried a few orders: the same event_id is one event.
+  const retries = [server[0], server[7], server[15]];
+  const r2 = await post(`${base}/v1/events`, ingest, { events: retries });
+  counts.retries = retries.length;
+  counts.duplicates = r2.duplicates;
+
+  // Browser purchases: the tracker sends its journal `j` (src/collect/journal.ts wire form).
+  const journal = (touches) => JSON.stringify(touches.map((t) => [t.time, t.source, t.medium, t.campaign, ...(t.view ? [null, null, 1] : [])]));
+  for (const { via, ev, touches, buyer } of browser) {
+    const hit = { s: SITE, n: "purchase", u: ev.url, r: `https://${DOMAIN}/checkout`, v: String(ev.value), c: ev.currency, i: ev.event_id, j: journal(touches) };
+    const headers = { "user-agent": userAgent(buyer.v), "cf-connecting-ip": ip(buyer.v) };
+    if (via === "pixel") {
+      await pixel(base, hit, { ...headers, referer: ev.url });
+    } else {
+      const r = await beacon(base, [{ ...hit, v: ev.value }], { ...headers, origin: `https://${DOMAIN}` });
+      if (r.accepted !== 1) throw new Error(`/e purchase: ${JSON.stringify(r)}`);
+    }
+  }
+  counts.browser = browser.length;
+  counts.orders = server.length + browser.length;
+
+  // The buyer's browser also reported an order the server had sent: accepted at the edge
+  // (not a duplicate within its own request), dropped when written.
+  const copy = server[1];
+  const b = await beacon(base, [{ s: SITE, n: "purchase", u: copy.url, v: copy.value, c: copy.currency, i: copy.event_id }], {
+    "user-agent": copy.client.user_agent,
+    "cf-connecting-ip": copy.client.ip,
+    origin: `https://${DOMAIN}`,
+  });
+  if (b.accepted !== 1) throw new Error(`/e copy: ${JSON.stringify(b)}`);
+  counts.beaconCopy = copy.event_id;
+
+  // Today's ad spend; the newsletter's has no medium (it joins every medium of the campaign).
+  const spend = CAMPAIGNS.map((c) => ({
+    day: day(Date.now()),
+    source: c.source,
+    ...(c.spend.noMedium ? {} : { medium: c.medium }),
+    campaign: c.campaign,
+    cost: c.spend.cost,
+    currency: "EUR",
+    ...(c.spend.platform !== undefined ? { platform_conversions: c.spend.platform } : {}),
+  }));
   const sp = await post(`${base}/v1/spend`, ingest, spend);
   if (sp.rejected.length) throw new Error(`/v1/spend rejected: ${JSON.stringify(sp.rejected)}`);
   counts.spend = sp.accepted;
   return counts;
 }
 
-/** Rolls the range up until two runs in a row see the same number of events (the queue is empty). */
-async function drainAndRollUp(base, admin, from, to) {
-  let last = -1;
+/**
+ * Rolls today up until every expected event is stored. Browser hits go through the queue (batches
+ * of up to 2 s), and a batch whose D1 write failed is retried after 10 s (src/ingest/consumer.ts),
+ * so this waits up to 30 s for the count rather than stopping when it looks stable.
+ */
+async function drainAndRollUp(base, admin, today, expected) {
+  const deadline = Date.now() + 30_000;
   let result;
-  for (let i = 0; i < 30; i++) {
-    await sleep(i === 0 ? 3000 : 2000);
-    result = await post(`${base}/v1/admin/rollup`, admin, { site: SITE, from, to });
-    if (result.events > 0 && result.events === last) return result;
-    last = result.events;
+  await sleep(2500);
+  for (;;) {
+    result = await post(`${base}/v1/admin/rollup`, admin, { site: SITE, from: today, to: today });
+    if (result.events >= expected || Date.now() > deadline) return result;
+    await sleep(1500);
   }
-  return result;
+}
+
+const fmt = (v, d = 2) => (v === null || v === undefined ? "—" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(d)) : String(v));
+/** Money and ratios always with two decimals. */
+const money = (v) => (v === null || v === undefined ? "—" : v.toFixed(2));
+const label = (r) => r.label ?? `${r.source} / ${r.medium} / ${r.campaign}`;
+
+function table(cols, rows, breakBefore) {
+  const lines = rows.map((r) => cols.map(([, f]) => f(r)));
+  const widths = cols.map(([h], i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const rule = widths.map((w) => "─".repeat(w)).join("  ");
+  console.log(row(cols.map(([h]) => h)));
+  console.log(rule);
+  lines.forEach((l, i) => {
+    if (i === breakBefore) console.log(rule);
+    console.log(row(l));
+  });
 }
 
 function printStats(s) {
-  const fmt = (v, d = 2) => (v === null || v === undefined ? "—" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(d)) : String(v));
   const cols = [
-    ["source / medium / campaign", (r) => r.label ?? `${r.source} / ${r.medium} / ${r.campaign}`],
+    ["source / medium / campaign", label],
     ["visitors", (r) => fmt(r.visitors)],
     ["conv", (r) => fmt(r.conversions)],
-    ["rate %", (r) => fmt(r.conversion_rate)],
-    [`revenue ${s.currency}`, (r) => fmt(r.revenue)],
-    ["other cur.", (r) => Object.entries(r.revenue_by_currency).filter(([c]) => c !== s.currency).map(([c, v]) => `${fmt(v)} ${c}`).join(" ") || "—"],
-    ["cost", (r) => fmt(r.cost)],
-    ["cpa", (r) => fmt(r.cpa)],
-    ["roas", (r) => fmt(r.roas)],
+    ["rate %", (r) => money(r.conversion_rate)],
+    [`revenue ${s.currency}`, (r) => money(r.revenue)],
+    ["other cur.", (r) => Object.entries(r.revenue_by_currency).filter(([c]) => c !== s.currency).map(([c, v]) => `${money(v)} ${c}`).join(" ") || "—"],
+    ["cost", (r) => money(r.cost)],
+    ["cpa", (r) => money(r.cpa)],
+    ["roas", (r) => money(r.roas)],
     ["platform", (r) => fmt(r.platform_conversions)],
     ["discr.", (r) => fmt(r.discrepancy)],
   ];
-  const lines = [...s.rows, { label: "(other)", ...s.other }, { label: "(total)", ...s.totals }].map((r) => cols.map(([, f]) => f(r)));
-  const widths = cols.map(([h], i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(`\nGET /v1/stats?site=${s.site}&from=${s.from}&to=${s.to}&group=campaign  (model ${s.model}, all macro goals)\n`);
-  console.log(row(cols.map(([h]) => h)));
-  console.log(widths.map((w) => "─".repeat(w)).join("  "));
-  lines.forEach((l, i) => {
-    if (i === s.rows.length) console.log(widths.map((w) => "─".repeat(w)).join("  "));
-    console.log(row(l));
-  });
-  console.log("\nvisitors are today's only: browser hits are always 'now', and a past day's visitor salt is gone, so the");
-  console.log("week's earlier server-side purchases have no visitors of their own day (hence rates above 100 %).");
-  console.log(`privacy: k=${s.privacy.k}, suppressed ${s.privacy.suppressed} atoms, withheld days [${s.privacy.withheld_days.join(", ")}], provisional ${s.privacy.provisional_days.length} days; updated_at ${s.updated_at}`);
+  table(cols, [...s.rows, { label: "(other)", ...s.other }, { label: "(total)", ...s.totals }], s.rows.length);
+  console.log(`\n(other) pools what may not be shown alone (1 to ${K - 1} visitors or conversions, k = ${K}): here the new tiktok campaign,`);
+  console.log("a blog's referrals and the direct visits' purchases. Rows and (other) add up to the totals.");
+  console.log(`privacy: k=${s.privacy.k}, suppressed ${s.privacy.suppressed} atoms, withheld days [${s.privacy.withheld_days.join(", ")}], provisional ${s.privacy.provisional_days.length} day(s); updated_at ${s.updated_at}`);
+}
+
+/** Conversions per campaign under several models: who opened the journey, who closed it. */
+function printModels(byModel) {
+  const models = Object.keys(byModel);
+  const keys = [];
+  for (const s of Object.values(byModel)) for (const r of s.rows) if (!keys.includes(label(r))) keys.push(label(r));
+  const rows = keys.map((k) => ({ label: k, ...Object.fromEntries(models.map((m) => [m, byModel[m].rows.find((r) => label(r) === k)?.conversions ?? null])) }));
+  rows.push({ label: "(other)", ...Object.fromEntries(models.map((m) => [m, byModel[m].other.conversions])) });
+  rows.push({ label: "(total)", ...Object.fromEntries(models.map((m) => [m, byModel[m].totals.conversions])) });
+  console.log(`\nconversions by model (same day, three /v1/stats calls with model=…; "—": pooled into (other) under that model)\n`);
+  table([["source / medium / campaign", label], ...models.map((m) => [m, (r) => fmt(r[m])])], rows, keys.length);
+  console.log("\nfirst_click credits the touch that opened a journey, last_click the one that closed it, linear shares each");
+  console.log("conversion equally among its touches (clicks within 30 days, views within 1 day of the purchase).");
+}
+
+/** totals = rows + (other) for the figures the demo prints (to the cent); `rates`: each under 10 %. */
+function checkTotals(s, rates) {
+  const out = [];
+  for (const f of ["visitors", "conversions", "revenue"]) {
+    const sum = s.rows.reduce((a, r) => a + r[f], 0) + s.other[f];
+    if (Math.abs(sum - s.totals[f]) > 0.011 * (s.rows.length + 1)) out.push(`${s.model}: ${f} rows + other = ${sum}, totals ${s.totals[f]}`);
+  }
+  for (const r of [...s.rows, s.other, s.totals]) {
+    if (rates && r.conversion_rate !== null && r.conversion_rate >= 10) out.push(`${s.model}: ${label(r)} converts at ${r.conversion_rate} %`);
+  }
+  return out;
 }
 
 main().catch((err) => {
