@@ -18,10 +18,10 @@ import { build } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, "src/tracker/bundle.gen.ts");
-// The size budget, gzipped (test/tracker/bundle.test.ts checks the same on the served bytes).
-// NOTE: the issue asked for 1,000 bytes; the full feature set (docs/TRACKER.md "Size") does not fit:
-// hand-golfed it measures ~1,150. 1,280 keeps growth in check; see docs/TRACKER.md for the ledger.
-const BUDGET = 1280;
+// The size budget, gzipped (test/tracker/bundle.test.ts checks the same on the served bytes): the
+// issue's 1,000 bytes, below Plausible's classic script (1,329). It fits because the browser sends
+// landings unresolved and the collector classifies them (docs/TRACKER.md "Size", docs/JOURNAL.md).
+const BUDGET = 1000;
 
 const result = await build({
   entryPoints: [path.join(root, "src/tracker/tracker.ts")],

@@ -12,9 +12,10 @@ import { journal, type Row } from "./journal";
 import { landing } from "./landing";
 
 type Props = { value?: unknown; currency?: unknown; id?: unknown } | undefined;
+type Call = [name?: unknown, props?: Props];
 declare global {
   interface Window {
-    edgetally?: ((...a: unknown[]) => void) & { q?: Iterable<unknown>[] };
+    edgetally?: ((name?: unknown, props?: Props) => void) & { q?: ArrayLike<unknown>[] };
   }
   interface Navigator {
     globalPrivacyControl?: boolean;
@@ -23,15 +24,12 @@ declare global {
 
 try {
   const nav = navigator;
-  const queued = window.edgetally?.q || [];
   const el = document.currentScript as HTMLScriptElement;
   const data = el.dataset;
   const api = data.api || new URL(el.src).origin;
   // GPC and DNT: the collector drops such hits (site setting honor_gpc); the script does not
   // even send them, and keeps nothing.
   const optOut = nav.globalPrivacyControl || nav.doNotTrack == "1";
-  // Calls held until consent (memory only); null once consent is given, undefined when refused.
-  let held: unknown[][] | null | undefined = optOut ? undefined : data.consent == "required" ? [] : null;
   let ref = document.referrer;
   let last = "";
 
@@ -41,20 +39,23 @@ try {
       text ? (localStorage.et_j = text) : delete localStorage.et_j;
     } catch {}
   };
+  // Calls held until consent (memory only); 0 once consent is given; undefined when refused or
+  // opted out (GPC/DNT also erase a journal left from before).
+  let held: Call[] | 0 | undefined = optOut ? store() : data.consent == "required" ? [] : 0;
 
-  const run = (...a: unknown[]) => {
+  const run = (n?: unknown, p?: Props) => {
     try {
-      const [n, p] = a as [unknown, Props];
       const u = location.href.split("#")[0]!;
-      const now = Math.floor(Date.now() / 1e3);
+      // Unix seconds (>>> 0 floors, unsigned: good until 2106).
+      const now = (Date.now() / 1e3) >>> 0;
       let j: Row[] = [];
       if (n == "consent") {
         const calls = held || [];
-        held = optOut || !p ? store() : null;
-        for (const c of calls) run(...c);
+        held = optOut || !p ? store() : 0;
+        calls.map((c) => run(...c));
       } else if (n == "forget") store();
-      else if (held) held.push(a);
-      else if (held === null && (n != "pageview" || u != last)) {
+      else if (held) held.push([n, p]);
+      else if (held == 0 && (n != "pageview" || u != last)) {
         // Storage may throw, or hold anything: then the journal is empty.
         try {
           j = journal(JSON.parse(localStorage.et_j), now);
@@ -68,24 +69,21 @@ try {
           if (t) store(JSON.stringify(journal(j, now, t)));
           j = [];
         }
-        // sendBeacon with text/plain needs no CORS preflight; the pixel is the fallback when the
-        // beacon is missing or refuses (queue full). Undefined fields vanish in JSON.
+        // sendBeacon with a string body sends text/plain, which needs no CORS preflight; the pixel
+        // is the fallback when the beacon is missing or refuses (queue full). Undefined fields vanish in JSON.
         const body = JSON.stringify({ s: data.site, n, u, r: ref, v: p?.value, c: p?.currency, i: p?.id, j: j[0] && JSON.stringify(j) });
-        nav.sendBeacon?.(api + "/e", new Blob([body], { type: "text/plain" })) || (new Image().src = api + "/p.gif?" + new URLSearchParams(JSON.parse(body)));
+        nav.sendBeacon?.(api + "/e", body) || (new Image().src = api + "/p.gif?" + new URLSearchParams(JSON.parse(body)));
       }
     } catch {}
   };
 
   // A page view per distinct URL: a hash change is none (run skips a repeated pageview).
-  const page = () => run("pageview");
-  window.edgetally = run;
-  if (optOut) store();
+  const page = (_?: unknown) => run("pageview");
   const push = history.pushState;
-  history.pushState = function (...a) {
-    push.apply(this, a);
-    page();
-  };
+  history.pushState = (...a) => page(push.apply(history, a));
   addEventListener("popstate", page);
   page();
-  for (const a of queued) run(...a);
+  // The queue stub's calls, after the load pageview; then edgetally(…) is run itself.
+  (window.edgetally?.q || []).map((a) => run(...(a as Call)));
+  window.edgetally = run;
 } catch {}

@@ -1,12 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeJournal, encodeJournal } from "../../src/collect/journal";
-import { journal, MAX_CHARS, MAX_TOUCHES, WINDOW, type Row } from "../../src/tracker/journal";
+import { deriveTouch } from "../../src/collect/landing";
+import { normalizeTouch, type Touch } from "../../src/collect/touch";
+import { journal, MAX_TOUCHES, WINDOW, type Row } from "../../src/tracker/journal";
 import { landing } from "../../src/tracker/landing";
 
 const T0 = 1_795_000_000;
 const DAY = 86_400;
-const row = (t: number, source: string, medium = "cpc", campaign = "(none)"): Row => [t, source, medium, campaign];
+// A raw utm landing as the tracker writes it.
+const row = (t: number, source: string, medium: string | null = "cpc", campaign: string | null = null): Row => [t, source, medium, campaign, null, null];
 
 describe("tracker journal: window", () => {
   it("drops touches older than 30 days and keeps younger ones", () => {
@@ -32,15 +35,16 @@ describe("tracker journal: cap", () => {
     expect(rows.map((r) => r[1])).toEqual(Array.from({ length: MAX_TOUCHES }, (_, i) => `s${i + 4}`));
   });
 
-  it(`drops the oldest while the encoding is longer than ${MAX_CHARS} characters`, () => {
-    const long = "c".repeat(1500);
+  it("leaves an over-long journal to the collector, which keeps the newest touches that fit", () => {
+    const long = (c: string) => c.repeat(300);
     let rows: Row[] = [];
-    for (let i = 0; i < 5; i++) rows = journal(rows, T0 + i, [T0 + i, `s${i}`, "cpc", long]);
-    expect(JSON.stringify(rows).length).toBeLessThanOrEqual(MAX_CHARS);
-    expect(rows.length).toBe(2);
-    expect(rows.map((r) => r[1])).toEqual(["s3", "s4"]);
-    // …and what it keeps is accepted by the collector.
-    expect(() => decodeJournal(JSON.stringify(rows))).not.toThrow();
+    for (let i = 0; i < 10; i++) rows = journal(rows, T0 + i, [T0 + i, `s${i}`, long("m"), long("c"), long("x"), long("y")]);
+    expect(rows).toHaveLength(10);
+    const kept = decodeJournal(JSON.stringify(rows));
+    expect(encodeJournal(kept).length).toBeLessThanOrEqual(4096);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(10);
+    expect(kept.map((t) => t.source)).toEqual(rows.slice(-kept.length).map((r) => r[1]));
   });
 });
 
@@ -63,6 +67,15 @@ describe("tracker journal: folding", () => {
     rows = journal(rows, T0 + 1, [T0 + 1, "google", "cpc", "spring", "b", null]);
     expect(rows).toHaveLength(2);
   });
+
+  it("folds raw landings of every form, and a row read back from storage (null) with one just made (undefined)", () => {
+    let rows = journal([], T0, [T0, "gclid"]);
+    rows = journal(rows, T0 + 5, [T0 + 5, "gclid"]);
+    expect(rows).toEqual([[T0 + 5, "gclid"]]);
+    rows = journal(JSON.parse(JSON.stringify([[T0, "news", null, "spring", null, null]])) as Row[], T0 + 9, [T0 + 9, "news", undefined, "spring", undefined, undefined]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]![0]).toBe(T0 + 9);
+  });
 });
 
 describe("tracker journal: storage", () => {
@@ -72,43 +85,54 @@ describe("tracker journal: storage", () => {
   });
 
   it("drops stored rows without a usable time", () => {
-    const stored = JSON.parse(`[["x","google","cpc","(none)"],[${T0},"bing","cpc","(none)"],"junk"]`) as Row[];
+    const stored = JSON.parse(`[["x","google","cpc",null,null,null],[${T0},"bing","cpc",null,null,null],"junk"]`) as Row[];
     expect(journal(stored, T0)).toEqual([row(T0, "bing")]);
   });
 });
 
-describe("tracker journal: wire encoding", () => {
-  const text = fc.string({ maxLength: 12 });
-  const landingUrl = fc
-    .record({ source: text, medium: fc.option(text), campaign: fc.option(text), content: fc.option(text), term: fc.option(text) })
-    .map((u) => {
+describe("tracker journal: what the collector makes of it", () => {
+  const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("Google", " CPC ", "Spring Sale", " "));
+  const utmVisit = fc
+    .record({ source: fc.option(text), medium: fc.option(text), campaign: fc.option(text), content: fc.option(text), term: fc.option(text) })
+    .map((u): [string, string] => {
       const url = new URL("https://shop.example/landing");
-      url.searchParams.set("utm_source", u.source);
-      for (const k of ["medium", "campaign", "content", "term"] as const) if (u[k] !== null) url.searchParams.set(`utm_${k}`, u[k]!);
-      return url.href;
+      for (const [k, v] of Object.entries(u)) if (v !== null) url.searchParams.set(`utm_${k}`, v);
+      return [url.href, ""];
     });
+  const otherVisit = fc.constantFrom<[string, string]>(
+    ["https://shop.example/?gclid=1", ""],
+    ["https://shop.example/?fbclid=1&ttclid=2", ""],
+    ["https://shop.example/", "https://www.google.de/"],
+    ["https://shop.example/", "https://bsky.app/x"],
+    ["https://shop.example/", "https://blog.example/post"],
+    ["https://shop.example/b", "https://shop.example/a"],
+    ["https://shop.example/", ""],
+  );
 
-  it("is exactly encodeJournal of the touches the collector decodes from it", () => {
+  it("is the collector's own landing touch of each landing kept: 30 days back, newest 10, repeats folded", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(landingUrl, fc.integer({ min: 0, max: 40 * DAY })), { maxLength: 15 }), (visits) => {
+      fc.property(fc.array(fc.tuple(fc.oneof(utmVisit, otherVisit), fc.integer({ min: 0, max: 20 * DAY })), { maxLength: 25 }), (visits) => {
+        // The browser's rules on raw rows, each remembering the touch the collector derives for its page view.
+        let model: { t: number; key: string; touch: Touch | null }[] = [];
         let rows: Row[] = [];
         let t = T0;
-        for (const [href, gap] of visits) {
+        for (const [[href, referrer], gap] of visits) {
           t += gap;
-          const touch = landing(t, href, "");
-          if (touch) rows = journal(rows, t, touch);
+          const raw = landing(t, href, referrer);
+          model = model.filter((m) => m.t > t - WINDOW);
+          if (!raw) continue;
+          // Through storage and back, as the tracker does.
+          rows = journal(JSON.parse(JSON.stringify(rows)) as Row[], t, raw);
+          const key = JSON.stringify(raw.slice(1));
+          if (model.at(-1)?.key === key) model.pop();
+          const d = deriveTouch(new URL(href), referrer ? new URL(referrer) : null, ["shop.example"]);
+          const touch = d.touch_kind === "landing" ? normalizeTouch({ ...d, time: t * 1000 }) : null;
+          model = [...model, { t, key, touch }].slice(-MAX_TOUCHES);
         }
-        const wire = JSON.stringify(rows);
-        expect(encodeJournal(decodeJournal(wire))).toBe(wire);
+        const sent = JSON.stringify(journal(JSON.parse(JSON.stringify(rows)) as Row[], t));
+        expect(decodeJournal(sent)).toEqual(model.flatMap((m) => (m.touch ? [m.touch] : [])));
       }),
       { numRuns: 300 },
     );
-  });
-
-  it("writes content and term only when one is set, as encodeJournal does", () => {
-    const plain = landing(T0, "https://shop.example/?utm_source=Google&utm_medium=CPC", "");
-    const withTerm = landing(T0, "https://shop.example/?utm_source=google&utm_term=shoes", "");
-    expect(JSON.stringify([plain])).toBe(encodeJournal([{ time: T0 * 1000, source: "google", medium: "cpc", campaign: "(none)", content: null, term: null, view: false }]));
-    expect(JSON.stringify([withTerm])).toBe(encodeJournal([{ time: T0 * 1000, source: "google", medium: "(none)", campaign: "(none)", content: null, term: "shoes", view: false }]));
   });
 });
