@@ -73,8 +73,29 @@ describe("the tracker in Chromium", () => {
     const sent = (await beaconBodies(page)).find((b) => b.n === "purchase");
     assert.equal(sent.s, site);
     assert.equal(sent.v, 49.9);
-    assert.deepEqual(JSON.parse(sent.j).map((t) => t.slice(1)), [["newsletter", "email", "Spring Sale"]]);
+    // The journal holds the landing unresolved (raw utm values); the collector classified it above.
+    assert.deepEqual(JSON.parse(sent.j).map((t) => t.slice(1)), [["Newsletter", "email", "Spring Sale", null, null]]);
     assert.deepEqual(JSON.parse(await journalOf(page)), JSON.parse(sent.j));
+    await page.close();
+  });
+
+  it("a landing from a search engine: the journal keeps the referring host, the collector classifies it as it does the pageview", async () => {
+    const site = "b-referrer";
+    await createSite(worker.origin, site);
+    const web = await pages({ "/": trackedPage(worker, site) });
+    const page = await browser.context.newPage();
+    await recordHits(page, worker);
+    await page.goto(`${web.origin}/`, { referer: "https://www.qwant.com/?q=shoes" });
+    await page.waitForFunction(() => localStorage.getItem("et_j") !== null);
+    assert.deepEqual(JSON.parse(await journalOf(page)).map((t) => t.slice(1)), [["qwant.com"]]);
+    await page.evaluate(() => edgetally("purchase", { value: 20, id: "ref-1" }));
+    const rows = await waitForRows(worker, `SELECT name, source, medium, journey FROM events WHERE site = '${site}' ORDER BY ts, rowid`, (r) => r.length >= 2);
+    assert.deepEqual([rows[0].name, rows[0].source, rows[0].medium], ["pageview", "qwant", "organic"]);
+    const journey = JSON.parse(rows[1].journey);
+    assert.deepEqual(
+      journey.map((t) => [t.source, t.medium, t.campaign]),
+      [["qwant", "organic", "(none)"]],
+    );
     await page.close();
   });
 
@@ -124,7 +145,7 @@ describe("the tracker in Chromium", () => {
       ["pageview", "signup"],
     );
     assert.deepEqual([rows[0].source, rows[0].medium], ["google", "cpc"]);
-    assert.deepEqual(JSON.parse(await journalOf(page)).map((t) => t.slice(1)), [["google", "cpc", "(none)"]]);
+    assert.deepEqual(JSON.parse(await journalOf(page)).map((t) => t.slice(1)), [["gclid"]]);
 
     await page.evaluate(() => edgetally("consent", false));
     assert.equal(await journalOf(page), null, "refusal erases the journal");
