@@ -5,4 +5,4 @@ export const TRACKER_JS = "(()=>{function h(t,s,o){let a=n=>JSON.stringify(n?.sl
 export const TRACKER_ETAG = "\"44dfca7f8bd3be355468e38ba877c2e1\"";
 /** The files the bundle was built from, and the SHA-256 of `path\0content\0` over them. */
 export const TRACKER_SOURCES = ["src/tracker/journal.ts","src/tracker/landing.ts","src/tracker/tracker.ts"];
-export const TRACKER_SOURCE_HASH = "da1c9eea71fe0e7526c92c14d10718ed0c584610e4ecc717de910015d96e5917";
+export const TRACKER_SOURCE_HASH = "2a08382139996c0483add4b6b7b23938366dcdc22753afb2a1555023aaf331f9";

@@ -80,6 +80,7 @@ try {
   // A page view per distinct URL: a hash change is none (run skips a repeated pageview).
   const page = (_?: unknown) => run("pageview");
   const push = history.pushState;
+  // The page's own pushState runs first (its result is the unused argument), then the pageview.
   history.pushState = (...a) => page(push.apply(history, a));
   addEventListener("popstate", page);
   page();
