@@ -13,6 +13,7 @@ export interface FaultyDb {
 
 const QUERY_METHODS = ["first", "run", "all", "raw"] as const;
 
+/** Wraps `real` so its `failFrom`-th query and every later one fail; by default nothing fails and it only counts. */
 export function faultyDb(real: D1Database, failFrom = Number.POSITIVE_INFINITY): FaultyDb {
   let calls = 0;
   const gate = () => {

@@ -150,15 +150,23 @@ describe("auth matrix", () => {
   });
 
   it("writes with B's ingest key land on site B only, and refused attempts write nothing", async () => {
-    const { results } = await env.DB.prepare("SELECT site, event_id FROM events WHERE event_id LIKE 'matrix-%' ORDER BY event_id").all<{ site: string; event_id: string }>();
-    expect(results.map((r) => `${r.site} ${r.event_id.replace(/-\d+$/, "")}`).sort()).toEqual(["matrix-a matrix-a_ingest", "matrix-b matrix-b_ingest"]);
-    const spend = await env.DB.prepare("SELECT site, campaign FROM spend WHERE campaign LIKE 'matrix-%' ORDER BY site").all<{ site: string; campaign: string }>();
-    expect(spend.results).toEqual([
-      { site: "matrix-a", campaign: "matrix-a_ingest" },
-      { site: "matrix-b", campaign: "matrix-b_ingest" },
+    for (const c of CREDS) {
+      await call("/v1/events", { method: "POST", headers: headers(c), body: JSON.stringify({ events: [{ name: "pageview", event_id: `iso-${c}` }] }) });
+      await call("/v1/spend", { method: "POST", headers: headers(c), body: JSON.stringify([{ day: today(), source: "google", medium: "cpc", campaign: `iso-${c}`, cost: 10, currency: "USD" }]) });
+      await call("/v1/links", { method: "POST", headers: headers(c), body: JSON.stringify({ destination: "https://a.example/iso", source: "newsletter", medium: "email", campaign: `iso-${c}` }) });
+    }
+    const { results } = await env.DB.prepare("SELECT site, event_id FROM events WHERE event_id LIKE 'iso-%' ORDER BY event_id").all<{ site: string; event_id: string }>();
+    expect(results).toEqual([
+      { site: "matrix-a", event_id: "iso-a_ingest" },
+      { site: "matrix-b", event_id: "iso-b_ingest" },
     ]);
-    const links = await env.DB.prepare("SELECT site FROM links WHERE campaign = 'matrix'").all<{ site: string }>();
-    expect(links.results).toEqual([{ site: "matrix-a" }]);
+    const spend = await env.DB.prepare("SELECT site, campaign FROM spend WHERE campaign LIKE 'iso-%' ORDER BY site").all<{ site: string; campaign: string }>();
+    expect(spend.results).toEqual([
+      { site: "matrix-a", campaign: "iso-a_ingest" },
+      { site: "matrix-b", campaign: "iso-b_ingest" },
+    ]);
+    const links = await env.DB.prepare("SELECT site, campaign FROM links WHERE campaign LIKE 'iso-%'").all<{ site: string; campaign: string }>();
+    expect(links.results).toEqual([{ site: "matrix-a", campaign: "iso-a_ingest" }]);
   });
 
   it("reads only the site named by the read key: A's key on site=B and B's key on site=A are refused", async () => {
