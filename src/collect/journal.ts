@@ -59,7 +59,8 @@ function checkRow(row: unknown, i: number): Row {
     throw invalid("invalid_touch", "A journal touch's time is unix seconds.", `j.${i}.0`);
   }
   if (rest.length === 1) {
-    if (typeof rest[0] !== "string" || rest[0] === "") throw invalid("invalid_touch", "A raw landing [time, x] names a click id or a referrer host.", `j.${i}.1`);
+    // A host's syntax is checked here; whether it parses is known when the row is resolved.
+    if (typeof rest[0] !== "string" || !HOST.test(rest[0])) throw invalid("invalid_touch", "A raw landing [time, x] names a click id or a referrer host.", `j.${i}.1`);
   } else {
     for (const [k, v] of rest.slice(0, 5).entries()) {
       if (v !== undefined && v !== null && typeof v !== "string") throw invalid("invalid_touch", "Journal touch fields are strings or null.", `j.${i}.${k + 1}`);
@@ -87,7 +88,7 @@ function resolve({ time, i, landing, view }: Row): Touch | null {
     } else {
       let referrer: URL | null = null;
       try {
-        if (HOST.test(x)) referrer = new URL(`https://${x}/`);
+        referrer = new URL(`https://${x}/`);
       } catch {}
       if (!referrer) throw invalid("invalid_touch", "A raw landing [time, x] names a click id or a referrer host.", `j.${i}.1`);
       derived = deriveTouch(null, referrer, []);

@@ -156,5 +156,7 @@ describe("decodeJournal: malformed journals", () => {
     const rows: unknown[] = Array.from({ length: 12 }, (_, i) => [T + i, "a", null, null]);
     rows[0] = [T, {}, null, null];
     expect(rejection(rows)).toEqual({ code: "invalid_touch", field: "j.0.1" });
+    rows[0] = [T, "a.example/path"];
+    expect(rejection(rows)).toEqual({ code: "invalid_touch", field: "j.0.1" });
   });
 });
