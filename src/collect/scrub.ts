@@ -33,10 +33,13 @@ export function hasEmail(text: string): boolean {
   return EMAIL_RE.test(text);
 }
 
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
 /** True when the whole text looks like a phone number: 7–15 digits with optional +, spaces, dashes, dots, brackets. */
 export function looksLikePhone(text: string): boolean {
   const t = text.trim();
-  if (!PHONE_SHAPE.test(t) || ISO_DATE.test(t)) return false;
+  // An IPv4 literal (a referrer host such as 127.0.0.1) has the shape of a dotted phone number but is not one.
+  if (!PHONE_SHAPE.test(t) || ISO_DATE.test(t) || IPV4_RE.test(t)) return false;
   const digits = t.replace(/\D/g, "").length;
   return digits >= 7 && digits <= 15;
 }

@@ -47,6 +47,9 @@ describe("PII detectors", () => {
     ["2026-11-28", false],
     ["order-1001", false],
     ["1234567890123456789", false],
+    ["127.0.0.1", false],
+    ["203.0.113.255", false],
+    ["555.123.4567", true],
   ])("looksLikePhone(%j) = %s", (v, want) => expect(looksLikePhone(v)).toBe(want));
 
   it.each([
