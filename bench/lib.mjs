@@ -153,7 +153,7 @@ export async function startDev({ config = "wrangler.toml", persistTo, vars = {},
       await sleep(300);
     }
   }
-  return { url, stop, pid: child.pid };
+  return { url, stop, pid: child.pid, inspectorPort: inspector };
 }
 
 /** p-th percentile (0–100) of a list of numbers (nearest rank). */

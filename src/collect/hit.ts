@@ -1,7 +1,6 @@
 import type { Problem } from "../http/errors";
 import type { SiteConfig } from "../sites/config";
 import { goalOf } from "../sites/config";
-import { dayOf } from "../time/day";
 import { isBotAgent } from "./bot";
 import { deviceOf } from "./device";
 import type { CleanEvent } from "./event";
@@ -10,6 +9,7 @@ import { deriveTouch } from "./landing";
 import { originAllowed } from "./origin";
 import { scrubTouch } from "./scrub-touch";
 import { scrubUrl } from "./scrub";
+import { hitDayOf } from "./today";
 import {
   attempt,
   parseEventCurrency,
@@ -78,7 +78,7 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   const touch = deriveTouch(url, referrer, site.domains);
   const event: CleanEvent = {
     site: site.id,
-    day: dayOf(ctx.now, site.timezone),
+    day: hitDayOf(ctx.now, site.timezone),
     ts: ctx.now,
     received_at: ctx.now,
     name,

@@ -3,7 +3,7 @@ import { checkHit, type CheckedHit, type HitContext, type HitFields } from "../c
 import type { CleanEvent } from "../collect/event";
 import type { SiteRecord } from "../db/sites";
 import type { Problem } from "../http/errors";
-import { visitorFor } from "../privacy/visitor";
+import { saltKey, visitorHash } from "../privacy/visitor";
 import { getSiteCached } from "../sites/cache";
 import { newMessageId } from "./message";
 import { enqueue } from "./producer";
@@ -52,6 +52,12 @@ export async function overRateLimit(env: Env, hits: readonly BrowserHit[], ip: s
   return !success;
 }
 
+/** The visitor of a browser hit: `visitorFor`, with the site-local day the check already computed. */
+async function hitVisitor(db: D1Database, event: CleanEvent, site: SiteRecord, ip: string, userAgent: string): Promise<string | null> {
+  const key = await saltKey(db, site.config, event.day, event.received_at);
+  return key ? visitorHash(key, site.config.id, ip, userAgent) : null;
+}
+
 /** Derives the visitor (from IP and user agent, which go no further) and hands the events to the producer. */
 export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: string, userAgent: string): Promise<void> {
   const items = await Promise.all(
@@ -59,7 +65,7 @@ export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: strin
       id: newMessageId(),
       event: {
         ...event,
-        visitor: await visitorFor(env.DB, site.config, event.ts, ip, userAgent, event.received_at),
+        visitor: await hitVisitor(env.DB, event, site, ip, userAgent),
         event_id: await protectEventId(site.secret, event.event_id),
       },
     })),

@@ -2,7 +2,7 @@ import type { IRequest } from "itty-router";
 import { hitContext, type HitFields } from "../collect/hit";
 import { clientIp } from "../http/auth";
 import { isObject, readJsonBody } from "../http/body";
-import { HttpError, json } from "../http/errors";
+import { errorResponse, HttpError, json } from "../http/errors";
 import { checkHits, isAccepted, overRateLimit, report, reportAll, storeHits, type BrowserHit } from "../ingest/browser";
 import { hostMatches, hostOf } from "../sites/domains";
 
@@ -10,35 +10,81 @@ import { hostMatches, hostOf } from "../sites/domains";
 export const BEACON_MAX_BYTES = 16 * 1024;
 export const BEACON_MAX_HITS = 20;
 
-// The smallest transparent 1×1 GIF (43 bytes).
+// The smallest transparent 1×1 GIF (43 bytes), and its headers: built once, copied into each answer.
 const GIF = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (c) => c.charCodeAt(0));
+const GIF_HEADERS = { "content-type": "image/gif", "cache-control": "no-store, max-age=0" };
+const PIXEL_PATH = "/p.gif";
 
 function gif(): Response {
-  return new Response(GIF, { headers: { "content-type": "image/gif", "cache-control": "no-store, max-age=0" } });
+  return new Response(GIF, { headers: GIF_HEADERS });
 }
 
-/** Checks and stores one pixel hit; runs after the GIF is sent, so it never delays or breaks it. */
-async function collectPixel(env: Env, req: Request, fields: HitFields, now: number): Promise<void> {
+/**
+ * Checks and stores one pixel hit. It runs inside `ctx.waitUntil`, after the GIF is answered, so
+ * everything a hit costs (fields, headers, site lookup, checks, hashing, queue) is off the answer's
+ * path, and a failure never delays or breaks the GIF.
+ */
+async function collectPixel(env: Env, req: Request, params: URLSearchParams, now: number): Promise<void> {
   try {
+    const fields: HitFields = Object.fromEntries(params);
     const hits = await checkHits(env.DB, [fields], hitContext(req, "pixel", now));
-    if (!hits.some(isAccepted) || (await overRateLimit(env, hits, clientIp(req)))) return;
-    await storeHits(env, hits, clientIp(req), req.headers.get("user-agent") ?? "");
+    if (!hits.some(isAccepted)) return;
+    const ip = clientIp(req);
+    if (await overRateLimit(env, hits, ip)) return;
+    await storeHits(env, hits, ip, req.headers.get("user-agent") ?? "");
   } catch (err) {
     console.error("edgetally: pixel hit not stored", err);
   }
 }
 
-/** GET /p.gif — always the GIF (`debug=1`: the validation report instead, nothing stored). */
-export async function pixel(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const params = new URL(req.url).searchParams;
-  const fields: HitFields = Object.fromEntries(params);
+/** The pixel's answer for the query of a GET /p.gif, from the fast path or the router. */
+function answerPixel(req: Request, params: URLSearchParams, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
   const now = Date.now();
   if (params.get("debug") === "1") {
-    const [hit] = await checkHits(env.DB, [fields], hitContext(req, "pixel", now));
-    return json(report(hit!));
+    return checkHits(env.DB, [Object.fromEntries(params)], hitContext(req, "pixel", now)).then(([hit]) => json(report(hit!)));
   }
-  ctx.waitUntil(collectPixel(env, req, fields, now));
+  // Deferred by one microtask, so not even the hit's first synchronous steps run before the answer.
+  ctx.waitUntil(Promise.resolve().then(() => collectPixel(env, req, params, now)));
   return gif();
+}
+
+/** GET /p.gif through the router (paths the fast path leaves to it, such as `/p.gif/`). */
+export async function pixel(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  return answerPixel(req, new URL(req.url).searchParams, env, ctx);
+}
+
+/**
+ * The query string of a request for exactly `/p.gif`, else null. `url` is a serialized absolute
+ * URL (Request.url), so the path starts at the first "/" after "scheme://" and needs no parsing.
+ */
+export function pixelQuery(url: string): string | null {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start < 0 || !url.startsWith(PIXEL_PATH, start)) return null;
+  const end = start + PIXEL_PATH.length;
+  if (end === url.length || url[end] === "#") return "";
+  if (url[end] !== "?") return null;
+  const hash = url.indexOf("#", end);
+  return url.slice(end + 1, hash < 0 ? url.length : hash);
+}
+
+/**
+ * The Worker's fetch with the pixel answered before the router: `GET /p.gif` is by far the most
+ * frequent request, and itty-router would parse the URL, copy every parameter and match the
+ * route table first. The answer is the same as the router's `pixel` (which still serves any
+ * other spelling of the path); everything else goes to `next`.
+ */
+export function pixelFirst(next: (req: Request, env: Env, ctx: ExecutionContext) => Promise<Response>): ExportedHandlerFetchHandler<Env> {
+  return (req, env, ctx) => {
+    const query = req.method === "GET" ? pixelQuery(req.url) : null;
+    if (query === null) return next(req, env, ctx);
+    try {
+      const answer = answerPixel(req, new URLSearchParams(query), env, ctx);
+      return answer instanceof Response ? answer : answer.catch(errorResponse);
+    } catch (err) {
+      // As the router's catch would: the contract's JSON error (only debug=1 can fail here).
+      return errorResponse(err);
+    }
+  };
 }
 
 /** The objects of a beacon body: one object or an array of at most 20. */

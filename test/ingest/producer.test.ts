@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../src/db/events";
-import { enqueue, FLUSH_MESSAGES } from "../../src/ingest/producer";
+import { enqueue, FLUSH_DELAY_MS, FLUSH_MESSAGES } from "../../src/ingest/producer";
 import { cleanEvent, eventsOf } from "./helpers";
 
 const stored = (site: string, over: Parameters<typeof cleanEvent>[0] = {}): StoredEvent => ({ id: crypto.randomUUID(), event: cleanEvent({ site, ...over }) });
@@ -32,6 +32,21 @@ describe("producer", () => {
     await Promise.all(items.map((it) => enqueue(e, [it])));
     expect(calls).toHaveLength(1);
     expect(calls[0]!.map((m) => m.id)).toEqual(items.map((m) => m.id));
+  });
+
+  it("coalesces requests that arrive a few event-loop turns apart, within FLUSH_DELAY_MS of the first", async () => {
+    const { queue, calls } = fakeQueue();
+    const e = { ...env, QUEUE: queue };
+    const items = Array.from({ length: 3 }, () => stored("p7"));
+    // Requests one macrotask apart (how a busy isolate sees them): each waits for a timer before enqueueing.
+    const sends: Promise<void>[] = [];
+    for (const it of items) {
+      sends.push(enqueue(e, [it]));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(FLUSH_DELAY_MS).toBeGreaterThan(5);
+    await Promise.all(sends);
+    expect(calls.map((c) => c.map((m) => m.id))).toEqual([items.map((m) => m.id)]);
   });
 
   it("flushes at 100 messages and sends the rest in the next batch", async () => {
