@@ -50,14 +50,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export const UPSERT_ATOMS_SQL = `
-INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency)
-SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4,
-       a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10
-FROM json_each(?3) AS a WHERE true
-ON CONFLICT (site, day, source, medium, campaign, goal, model) DO UPDATE SET
-  clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions,
-  credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency`;
+export const UPSERT_ATOMS_SQL = "INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency) " +
+  "SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, " +
+         "a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10 " +
+  "FROM json_each(?3) AS a WHERE true " +
+  "ON CONFLICT (site, day, source, medium, campaign, goal, model) DO UPDATE SET " +
+    "clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions, " +
+    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency";
 
 /**
  * Idempotent upserts of one site-day's atoms, `perStatement` atoms per statement (3 bound
@@ -79,9 +78,8 @@ export function atomChunksJson(atoms: readonly Atom[], perStatement = ATOMS_PER_
   );
 }
 
-const DELETE_ATOMS = `
-DELETE FROM atoms WHERE site = ?1 AND day = ?2 AND (source, medium, campaign, goal, model) IN
-  (SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4 FROM json_each(?3) AS k)`;
+const DELETE_ATOMS = "DELETE FROM atoms WHERE site = ?1 AND day = ?2 AND (source, medium, campaign, goal, model) IN " +
+  "(SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4 FROM json_each(?3) AS k)";
 
 /** Deletes the given atoms of one site-day (those a rerun no longer produces), chunked like the upsert. */
 export function deleteAtomStatements(db: D1Database, site: string, day: string, keys: readonly AtomKey[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {

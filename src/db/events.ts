@@ -53,12 +53,12 @@ export function eventWriteStatements(items: readonly StoredEvent[], claim: strin
   for (const part of chunk(withId, DEDUP_CHUNK)) {
     specs.push({
       kind: "claim",
-      sql: `INSERT INTO dedup (site, event_id, first_seen, claim)
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?
-            FROM json_each(?) WHERE true
-            ON CONFLICT (site, event_id) DO UPDATE SET first_seen = excluded.first_seen, claim = excluded.claim
-            WHERE dedup.first_seen <= excluded.first_seen - ?
-            RETURNING site, event_id`,
+      sql: "INSERT INTO dedup (site, event_id, first_seen, claim) " +
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? " +
+        "FROM json_each(?) WHERE true " +
+        "ON CONFLICT (site, event_id) DO UPDATE SET first_seen = excluded.first_seen, claim = excluded.claim " +
+        "WHERE dedup.first_seen <= excluded.first_seen - ? " +
+        "RETURNING site, event_id",
       params: [claim, JSON.stringify(part.map((m) => [m.event.site, m.event.event_id, m.event.received_at])), DEDUP_WINDOW_MS],
     });
   }

@@ -23,8 +23,8 @@ interface LinkRow {
 export async function insertLink(db: D1Database, link: LinkRecord): Promise<boolean> {
   const res = await db
     .prepare(
-      `INSERT INTO links (code, site, destination, source, medium, campaign, content, term, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+      "INSERT INTO links (code, site, destination, source, medium, campaign, content, term, created_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
     )
     .bind(link.code, link.site, link.destination, link.source, link.medium, link.campaign, link.content, link.term, link.createdAt)
     .run();
@@ -51,8 +51,8 @@ export async function getLink(db: D1Database, code: string): Promise<LinkRecord 
 export async function countClick(db: D1Database, site: string, day: string, code: string): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO link_clicks (site, day, code, clicks) VALUES (?, ?, ?, 1)
-       ON CONFLICT (site, day, code) DO UPDATE SET clicks = clicks + 1`,
+      "INSERT INTO link_clicks (site, day, code, clicks) VALUES (?, ?, ?, 1) " +
+        "ON CONFLICT (site, day, code) DO UPDATE SET clicks = clicks + 1",
     )
     .bind(site, day, code)
     .run();

@@ -76,10 +76,10 @@ export async function dayFacts(db: D1Database, pairs: readonly SiteDay[]): Promi
   for (const chunk of chunks(pairs, FACT_PAIRS_PER_STATEMENT)) {
     const { results } = await db
       .prepare(
-        `SELECT p.value ->> 0 AS site, p.value ->> 1 AS day,
-                (SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last,
-                r.status, r.cursor, r.events, r.started_at, r.updated_at
-         FROM json_each(?1) AS p LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1`,
+        "SELECT p.value ->> 0 AS site, p.value ->> 1 AS day, " +
+                 "(SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last, " +
+                 "r.status, r.cursor, r.events, r.started_at, r.updated_at " +
+          "FROM json_each(?1) AS p LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1",
       )
       .bind(JSON.stringify(chunk.map((p) => [p.site, p.day])))
       .all<SiteDay & { last: number | null; status: DayState["status"] | null; cursor: number; events: number; started_at: number; updated_at: number }>();
@@ -101,18 +101,18 @@ export async function unrolledDays(db: D1Database, bounds: readonly { site: stri
   for (const chunk of chunks(bounds, SITES_PER_SCAN)) {
     const { results } = await db
       .prepare(
-        `WITH RECURSIVE
-           b(site, before) AS (SELECT s.value ->> 0, s.value ->> 1 FROM json_each(?1) AS s),
-           d(site, before, day) AS (
-             SELECT b.site, b.before, (SELECT MIN(e.day) FROM events e WHERE e.site = b.site AND e.day < b.before) FROM b
-             UNION ALL
-             SELECT d.site, d.before, (SELECT MIN(e.day) FROM events e WHERE e.site = d.site AND e.day > d.day AND e.day < d.before)
-             FROM d WHERE d.day IS NOT NULL
-           )
-         SELECT site, day FROM d
-         WHERE day IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = d.site AND r.day = d.day AND r.status = 'done')
-         ORDER BY day, site`,
+        "WITH RECURSIVE " +
+            "b(site, before) AS (SELECT s.value ->> 0, s.value ->> 1 FROM json_each(?1) AS s), " +
+            "d(site, before, day) AS ( " +
+              "SELECT b.site, b.before, (SELECT MIN(e.day) FROM events e WHERE e.site = b.site AND e.day < b.before) FROM b " +
+              "UNION ALL " +
+              "SELECT d.site, d.before, (SELECT MIN(e.day) FROM events e WHERE e.site = d.site AND e.day > d.day AND e.day < d.before) " +
+              "FROM d WHERE d.day IS NOT NULL " +
+            ") " +
+          "SELECT site, day FROM d " +
+          "WHERE day IS NOT NULL " +
+            "AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = d.site AND r.day = d.day AND r.status = 'done') " +
+          "ORDER BY day, site",
       )
       .bind(JSON.stringify(chunk.map((b) => [b.site, b.before])))
       .all<SiteDay>();
@@ -137,10 +137,10 @@ export async function conversionPage(
 ): Promise<ConversionRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT rowid, ts, name, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey
-       FROM events
-       WHERE site = ?1 AND day = ?2 AND rowid > ?3 AND rowid <= ?4 AND name IN (SELECT value FROM json_each(?5))
-       ORDER BY rowid LIMIT ?6`,
+      "SELECT rowid, ts, name, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey " +
+        "FROM events " +
+        "WHERE site = ?1 AND day = ?2 AND rowid > ?3 AND rowid <= ?4 AND name IN (SELECT value FROM json_each(?5)) " +
+        "ORDER BY rowid LIMIT ?6",
     )
     .bind(site, day, after, upto, JSON.stringify(goals), limit)
     .all<ConversionRow>();
@@ -158,19 +158,19 @@ export async function conversionPage(
 export async function dayVisitors(db: D1Database, site: string, day: string, upto: number): Promise<TouchCount[]> {
   const { results } = await db
     .prepare(
-      `WITH pv AS (
-         SELECT visitor, touch_kind, source, medium, campaign,
-                ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth
-         FROM events
-         WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL
-       )
-       SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source,
-              CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium,
-              CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign,
-              COUNT(DISTINCT visitor) AS n
-       FROM pv
-       WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1)
-       GROUP BY 1, 2, 3`,
+      "WITH pv AS ( " +
+          "SELECT visitor, touch_kind, source, medium, campaign, " +
+                 "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
+          "FROM events " +
+          "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
+        ") " +
+        "SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
+               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
+               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign, " +
+               "COUNT(DISTINCT visitor) AS n " +
+        "FROM pv " +
+        "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
+        "GROUP BY 1, 2, 3",
     )
     .bind(site, day, upto)
     .all<TouchCount>();
@@ -181,10 +181,10 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
 export async function dayClicks(db: D1Database, site: string, day: string): Promise<TouchCount[]> {
   const { results } = await db
     .prepare(
-      `SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, SUM(c.clicks) AS n
-       FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site
-       WHERE c.site = ? AND c.day = ?
-       GROUP BY l.source, l.medium, l.campaign`,
+      "SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, SUM(c.clicks) AS n " +
+        "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
+        "WHERE c.site = ? AND c.day = ? " +
+        "GROUP BY l.source, l.medium, l.campaign",
     )
     .bind(site, day)
     .all<TouchCount>();
@@ -223,8 +223,8 @@ export function replaceFunnelDays(db: D1Database, site: string, day: string, row
     db.prepare(`DELETE FROM funnel_days WHERE site = ? AND day = ?`).bind(site, day),
     db
       .prepare(
-        `INSERT INTO funnel_days (site, day, funnel, step, visitors)
-         SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2 FROM json_each(?3) AS f`,
+        "INSERT INTO funnel_days (site, day, funnel, step, visitors) " +
+          "SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2 FROM json_each(?3) AS f",
       )
       .bind(site, day, JSON.stringify(rows.map((r) => [r.funnel, r.step, r.visitors]))),
   ];
@@ -234,8 +234,8 @@ export function replaceFunnelDays(db: D1Database, site: string, day: string, row
 export function markRunning(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6)
-       ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6`,
+      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6) " +
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6",
     )
     .bind(site, day, cursor, events, startedAt, now);
 }
@@ -244,8 +244,8 @@ export function markRunning(db: D1Database, site: string, day: string, cursor: n
 export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6)
-       ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6`,
+      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6) " +
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6",
     )
     .bind(site, day, cursor, events, startedAt, now);
 }
@@ -309,9 +309,9 @@ export function putScratchClampCounts(db: D1Database, site: string, day: string,
   return chunks(counts, CLAMP_ROWS_PER_STATEMENT).map((chunk) =>
     db
       .prepare(
-        `INSERT INTO rollup_scratch (site, day, key, state)
-         SELECT ?1, ?2, ?3 || (c.value ->> 0), c.value -> 1 FROM json_each(?4) AS c WHERE true
-         ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`,
+        "INSERT INTO rollup_scratch (site, day, key, state) " +
+          "SELECT ?1, ?2, ?3 || (c.value ->> 0), c.value -> 1 FROM json_each(?4) AS c WHERE true " +
+          "ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state",
       )
       .bind(site, day, `v:${rollTag(roll)}:`, JSON.stringify(chunk)),
   );
@@ -328,11 +328,11 @@ export const PURGE_CHUNK = 10_000;
 export async function purgeEvents(db: D1Database, bounds: readonly { site: string; before: string }[], limit = PURGE_CHUNK): Promise<number> {
   const res = await db
     .prepare(
-      `DELETE FROM events WHERE rowid IN (
-         SELECT e.rowid FROM json_each(?1) AS b
-         JOIN events e ON e.site = b.value ->> 0 AND e.day < b.value ->> 1
-         WHERE EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = e.site AND r.day = e.day AND r.status = 'done')
-         LIMIT ?2)`,
+      "DELETE FROM events WHERE rowid IN ( " +
+        "SELECT e.rowid FROM json_each(?1) AS b " +
+        "JOIN events e ON e.site = b.value ->> 0 AND e.day < b.value ->> 1 " +
+        "WHERE EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = e.site AND r.day = e.day AND r.status = 'done') " +
+        "LIMIT ?2)",
     )
     .bind(JSON.stringify(bounds.map((b) => [b.site, b.before])), limit)
     .run();

@@ -35,8 +35,8 @@ function toRecord(r: SiteRow): SiteRecord {
 export async function insertSite(db: D1Database, s: SiteRecord): Promise<boolean> {
   const res = await db
     .prepare(
-      `INSERT INTO sites (id, config, ingest_key_hash, read_key_hash, secret, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      "INSERT INTO sites (id, config, ingest_key_hash, read_key_hash, secret, created_at, updated_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(s.config.id, JSON.stringify(s.config), s.ingestKeyHash, s.readKeyHash, s.secret, s.createdAt, s.updatedAt)
     .run();

@@ -37,8 +37,8 @@ export async function upsertSpend(db: D1Database, site: string, rows: readonly S
 export async function readSpend(db: D1Database, site: string, from: string, to: string): Promise<SpendRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT day, source, medium, campaign, currency, cost, platform_conversions
-       FROM spend WHERE site = ? AND day BETWEEN ? AND ? ORDER BY day, source, medium, campaign, currency`,
+      "SELECT day, source, medium, campaign, currency, cost, platform_conversions " +
+        "FROM spend WHERE site = ? AND day BETWEEN ? AND ? ORDER BY day, source, medium, campaign, currency",
     )
     .bind(site, from, to)
     .all<SpendRow>();

@@ -54,8 +54,8 @@ function toCell(r: AtomRow): Cell & { goal: string } {
 /** The atoms of one view (goal, model) of a site over a day range. */
 export async function readViewAtoms(db: D1Database, site: string, goal: string, model: string, from: string, to: string): Promise<(Cell & { goal: string })[]> {
   const { results } = await db
-    .prepare(`SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency
-       FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = ? AND model = ?`)
+    .prepare("SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency " +
+      "FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = ? AND model = ?")
     .bind(site, from, to, goal, model)
     .all<AtomRow>();
   return results.map(toCell);
@@ -64,8 +64,8 @@ export async function readViewAtoms(db: D1Database, site: string, goal: string, 
 /** The atoms of every goal (including "(macro)") of one model, for group=goal. */
 export async function readModelAtoms(db: D1Database, site: string, model: string, from: string, to: string): Promise<(Cell & { goal: string })[]> {
   const { results } = await db
-    .prepare(`SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency
-       FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND model = ?`)
+    .prepare("SELECT day, source, medium, campaign, goal, clicks, visitors, conversions, credit, revenue, revenue_by_currency " +
+      "FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND model = ?")
     .bind(site, from, to, model)
     .all<AtomRow>();
   return results.map(toCell);
@@ -81,8 +81,8 @@ export async function readModelAtoms(db: D1Database, site: string, model: string
 export async function readTraffic(db: D1Database, site: string, from: string, to: string): Promise<TrafficCell[]> {
   const { results } = await db
     .prepare(
-      `SELECT day, source, medium, campaign, clicks, visitors
-       FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = ? AND model = ?`,
+      "SELECT day, source, medium, campaign, clicks, visitors " +
+        "FROM atoms WHERE site = ? AND day BETWEEN ? AND ? AND goal = ? AND model = ?",
     )
     .bind(site, from, to, MACRO_GOAL, TRAFFIC_MODEL)
     .all<TrafficCell>();
