@@ -109,14 +109,16 @@ export function d1File(persistTo) {
 
 /**
  * Starts `wrangler dev` for `config` on a free port and waits until it answers.
+ * `extraArgs` go to `wrangler dev` as they are (e.g. `--no-minify`).
  * Returns its base URL and a stop() that ends the process group it started (and only that).
  */
-export async function startDev({ config = "wrangler.toml", persistTo, vars = {}, logFile, cwd = ROOT }) {
+export async function startDev({ config = "wrangler.toml", persistTo, vars = {}, logFile, cwd = ROOT, extraArgs = [] }) {
   const port = await freePort();
   const inspector = await freePort();
   const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false", "--log-level", "warn"];
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  args.push(...extraArgs);
   const child = spawn(path.join(BIN, "wrangler"), args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
   if (logFile) {
     const log = createWriteStream(logFile);

@@ -82,7 +82,8 @@ async function main() {
   const work = tempDir("profile");
   const persist = path.join(work, "state");
   await migrate(persist);
-  const dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev.log") });
+  // Unminified, so the profile names the project's own functions (wrangler.toml deploys minified).
+  const dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev.log"), extraArgs: ["--no-minify"] });
   try {
     const created = await fetch(`${dev.url}/v1/admin/sites`, {
       method: "POST",

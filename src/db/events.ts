@@ -23,10 +23,31 @@ export const EVENT_COLUMNS = [
   "site", "day", "ts", "received_at", "name", "event_id", "via", "visitor", "url", "touch_kind", "source", "medium",
   "campaign", "content", "term", "value", "currency", "journey", "country", "device", "msg_id",
 ] as const;
-const EVENT_ID_COLUMN = EVENT_COLUMNS.indexOf("event_id") + 1;
-const SITE_COLUMN = EVENT_COLUMNS.indexOf("site") + 1;
 /** Ids per dedup claim statement: one JSON parameter, kept well under D1's 1 MB value limit. */
 const DEDUP_CHUNK = 500;
+/**
+ * Bytes of event rows (JSON) per insert statement. Each insert binds two parameters (the rows as
+ * one JSON array, and the claim), so only the size of that JSON needs a bound.
+ *
+ * NOTE: D1 limits a string value to 1,000,000 bytes and an SQL statement to 100,000 bytes; the
+ * rows travel as a parameter (the SQL stays ~1.5 KB), split so each parameter stays well under.
+ * https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const INSERT_JSON_BYTES = 400_000;
+
+/**
+ * One multi-row insert: the rows arrive as a JSON array of arrays (EVENT_COLUMNS order), read
+ * with json_each — the technique of the dedup claim — instead of a VALUES list that could bind
+ * only 4 rows per statement (21 parameters each). A row with an event_id is inserted only if
+ * this write's claim holds its dedup row. Built from the fixed column list, never from values.
+ */
+const col = (name: (typeof EVENT_COLUMNS)[number]) => `json_extract(r.value, '$[${EVENT_COLUMNS.indexOf(name)}]')`;
+const INSERT_SQL =
+  `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) ` +
+  `SELECT ${EVENT_COLUMNS.map(col).join(", ")} FROM json_each(?) AS r ` +
+  `WHERE ${col("event_id")} IS NULL ` +
+  `OR EXISTS (SELECT 1 FROM dedup AS d WHERE d.site = ${col("site")} AND d.event_id = ${col("event_id")} AND d.claim = ?) ` +
+  "ON CONFLICT DO NOTHING";
 
 type Param = string | number | null;
 
@@ -37,7 +58,8 @@ export interface StatementSpec {
   params: Param[];
 }
 
-function eventParams({ id, event: e }: StoredEvent): Param[] {
+/** One event as its row of EVENT_COLUMNS values. */
+function eventRow({ id, event: e }: StoredEvent): Param[] {
   return [
     e.site, e.day, e.ts, e.received_at, e.name, e.event_id, e.via, e.visitor, e.url, e.touch_kind, e.source, e.medium,
     e.campaign, e.content, e.term, e.value, e.currency, e.journey ? JSON.stringify(e.journey) : null, e.country, e.device, id,
@@ -46,8 +68,36 @@ function eventParams({ id, event: e }: StoredEvent): Param[] {
 
 const dedupKey = (e: CleanEvent) => `${e.site}\u0000${e.event_id}`;
 
-/** The statements that claim event ids and insert events, in order; each binds ≤ 100 parameters. */
-export function eventWriteStatements(items: readonly StoredEvent[], claim: string): StatementSpec[] {
+const encoder = new TextEncoder();
+
+/**
+ * `rows` as JSON arrays of at most `maxBytes` (UTF-8) each, in order. A single row larger than
+ * `maxBytes` gets an array of its own (validation keeps rows far smaller: URLs ≤ 2 KB, ≤ 50 touches).
+ */
+export function splitJsonRows(rows: readonly Param[][], maxBytes: number): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let bytes = 2; // "[" and "]"
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const size = encoder.encode(json).byteLength + 1; // and its comma
+    if (parts.length > 0 && bytes + size > maxBytes) {
+      out.push(`[${parts.join(",")}]`);
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(json);
+    bytes += size;
+  }
+  if (parts.length > 0) out.push(`[${parts.join(",")}]`);
+  return out;
+}
+
+/**
+ * The statements that claim event ids and insert events, in order. Each binds at most 3
+ * parameters; the JSON ones are split to at most `maxJsonBytes` (claims: 500 ids each).
+ */
+export function eventWriteStatements(items: readonly StoredEvent[], claim: string, maxJsonBytes = INSERT_JSON_BYTES): StatementSpec[] {
   const specs: StatementSpec[] = [];
   const withId = items.filter((m) => m.event.event_id !== null);
   for (const part of chunk(withId, DEDUP_CHUNK)) {
@@ -62,17 +112,8 @@ export function eventWriteStatements(items: readonly StoredEvent[], claim: strin
       params: [claim, JSON.stringify(part.map((m) => [m.event.site, m.event.event_id, m.event.received_at])), DEDUP_WINDOW_MS],
     });
   }
-  // One fixed parameter (the claim) next to the rows.
-  for (const rows of chunkForParams(items, EVENT_COLUMNS.length, 1)) {
-    specs.push({
-      kind: "insert",
-      sql: `INSERT INTO events (${EVENT_COLUMNS.join(", ")})
-            SELECT * FROM (VALUES ${placeholders(rows.length, EVENT_COLUMNS.length)}) AS v
-            WHERE v.column${EVENT_ID_COLUMN} IS NULL
-               OR EXISTS (SELECT 1 FROM dedup AS d WHERE d.site = v.column${SITE_COLUMN} AND d.event_id = v.column${EVENT_ID_COLUMN} AND d.claim = ?)
-            ON CONFLICT DO NOTHING`,
-      params: [...rows.flatMap(eventParams), claim],
-    });
+  for (const rows of splitJsonRows(items.map(eventRow), maxJsonBytes)) {
+    specs.push({ kind: "insert", sql: INSERT_SQL, params: [rows, claim] });
   }
   return specs;
 }

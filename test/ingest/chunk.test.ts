@@ -25,7 +25,7 @@ describe("chunking for D1's 100-parameter limit", () => {
     );
   });
 
-  it("knows the events insert's shape: 21 columns and a claim give 4 rows (85 parameters)", () => {
+  it("fits 4 rows of 21 parameters next to one fixed parameter (85), 33 rows of 3 (99)", () => {
     expect(rowsPerStatement(21, 1)).toBe(4);
     expect(rowsPerStatement(3)).toBe(33);
   });
