@@ -1,15 +1,17 @@
 import { insertDeadLetters, writeEvents } from "../db/events";
-import { parseMessage } from "./message";
+import { unpack } from "./message";
 
 /**
  * Queue consumer: writes queued browser hits to D1 in batches, and stores dead-lettered
  * messages. Wired as the Worker's `queue` handler for both queues (branch on `batch.queue`).
  *
- * - A batch is written in one D1 transaction (src/db/events.ts); each message is acked after it.
+ * - A message is a pack of events or a single event (src/ingest/message.ts). The events of the
+ *   whole batch are written in one D1 transaction (src/db/events.ts); each message is acked after it.
  * - On a D1 failure every message is retried with exponential backoff (`retryDelay`); after
- *   `max_retries` (wrangler.toml) the queue moves it to the dead-letter queue.
- * - A poison message (not a valid event) is stored in `dead_letters` and acked: it never crashes
- *   or blocks the batch.
+ *   `max_retries` (wrangler.toml) the queue moves it to the dead-letter queue, whose consumer
+ *   stores a pack entry by entry.
+ * - A poison message (not a valid event), or a poison entry of a pack, is stored in
+ *   `dead_letters` and acked: it never crashes or blocks the batch, nor the pack's valid entries.
  * - Redelivery is idempotent: the edge-assigned id (`events.msg_id`) and the event_id claim
  *   make a second write of the same message insert nothing.
  */
@@ -34,37 +36,59 @@ function bodyText(body: unknown): string {
   return text.length > DEAD_BODY_MAX ? text.slice(0, DEAD_BODY_MAX) : text;
 }
 
-/** Stores messages in dead_letters and acks them; if that fails they are retried, never lost. */
-async function setAside(db: D1Database, messages: readonly Message<unknown>[], error: (m: Message<unknown>) => string): Promise<void> {
+interface Letter {
+  body: string;
+  error: string;
+}
+
+/** Stores the letters of `messages` in dead_letters and acks them; if that fails they are retried, never lost. */
+async function setAside(db: D1Database, messages: readonly { msg: Message<unknown>; letters: Letter[] }[]): Promise<void> {
   if (messages.length === 0) return;
   try {
-    await insertDeadLetters(db, messages.map((m) => ({ body: bodyText(m.body), error: error(m) })), Date.now());
-    for (const m of messages) m.ack();
+    await insertDeadLetters(db, messages.flatMap((m) => m.letters), Date.now());
+    for (const m of messages) m.msg.ack();
   } catch (err) {
-    console.error(`edgetally: could not store ${messages.length} dead letters; retrying them`, err);
-    for (const m of messages) m.retry({ delaySeconds: retryDelay(m.attempts) });
+    console.error(`edgetally: could not store the dead letters of ${messages.length} messages; retrying them`, err);
+    for (const m of messages) m.msg.retry({ delaySeconds: retryDelay(m.msg.attempts) });
   }
 }
+
+/** A dead-lettered body as rows of dead_letters: a pack entry by entry, anything else whole. */
+function deadBodies(body: unknown): unknown[] {
+  return Array.isArray(body) && body.length > 0 ? body : [body];
+}
+
+const POISON = "poison: the body is not a valid event message";
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith(DLQ_SUFFIX)) {
     const from = batch.queue.slice(0, -DLQ_SUFFIX.length);
-    return setAside(env.DB, batch.messages, (m) => `dead-lettered from ${from} after ${m.attempts} attempts`);
+    return setAside(
+      env.DB,
+      batch.messages.map((msg) => {
+        const error = `dead-lettered from ${from} after ${msg.attempts} attempts`;
+        return { msg, letters: deadBodies(msg.body).map((b) => ({ body: bodyText(b), error })) };
+      }),
+    );
   }
-  const good: { msg: Message<unknown>; item: NonNullable<ReturnType<typeof parseMessage>> }[] = [];
-  const poison: Message<unknown>[] = [];
-  for (const msg of batch.messages) {
-    const item = parseMessage(msg.body);
-    if (item) good.push({ msg, item });
-    else poison.push(msg);
+  const messages = batch.messages.map((msg) => ({ msg, ...unpack(msg.body) }));
+  const items = messages.flatMap((m) => m.items);
+  let written = true;
+  if (items.length > 0) {
+    try {
+      await writeEvents(env.DB, items);
+    } catch (err) {
+      written = false;
+      console.error(`edgetally: writing ${items.length} queued events failed; retrying with backoff`, err);
+    }
   }
-  await setAside(env.DB, poison, () => "poison: the body is not a valid event message");
-  if (good.length === 0) return;
-  try {
-    await writeEvents(env.DB, good.map((g) => g.item));
-    for (const g of good) g.msg.ack();
-  } catch (err) {
-    console.error(`edgetally: writing ${good.length} queued events failed; retrying with backoff`, err);
-    for (const g of good) g.msg.retry({ delaySeconds: retryDelay(g.msg.attempts) });
+  const done: typeof messages = [];
+  for (const m of messages) {
+    // A message whose events were not written is retried whole; its poison entries (if any) are
+    // set aside on the delivery that writes the events, so each is stored exactly once.
+    if (!written && m.items.length > 0) m.msg.retry({ delaySeconds: retryDelay(m.msg.attempts) });
+    else if (m.poison.length === 0) m.msg.ack();
+    else done.push(m);
   }
+  await setAside(env.DB, done.map((m) => ({ msg: m.msg, letters: m.poison.map((p) => ({ body: bodyText(p), error: POISON })) })));
 }

@@ -4,11 +4,16 @@ import { isObject } from "../http/body";
 import type { StoredEvent } from "../db/events";
 
 /**
- * The queue message of one accepted hit is a StoredEvent: `{id, event}` — the edge-assigned id
- * and the CleanEvent (already validated, scrubbed and hashed at the edge, so no raw IP or user
- * agent is ever in the queue or its dead-letter queue). The consumer re-checks the shape so a
- * malformed body (a bug, or a message from another version) is set aside, never crashes a batch.
+ * A queue message carries a pack of accepted hits — an array of StoredEvents, `[{id, event}, …]`
+ * (src/ingest/producer.ts) — or, from a small burst or an earlier version, one StoredEvent
+ * `{id, event}`: the edge-assigned id and the CleanEvent (already validated, scrubbed and hashed
+ * at the edge, so no raw IP or user agent is ever in the queue or its dead-letter queue). The
+ * consumer accepts both shapes and re-checks every event, so a malformed entry (a bug, or a
+ * message from another version) is set aside on its own, never crashes or blocks the rest.
  */
+
+/** A queue message body: a pack of events, or a single event. */
+export type QueueBody = StoredEvent | StoredEvent[];
 
 const str = (v: unknown) => typeof v === "string";
 const strOrNull = (v: unknown) => v === null || typeof v === "string";
@@ -49,6 +54,26 @@ export function isCleanEvent(e: unknown): e is CleanEvent {
 export function parseMessage(body: unknown): StoredEvent | null {
   if (!isObject(body) || typeof body.id !== "string" || body.id === "" || !isCleanEvent(body.event)) return null;
   return { id: body.id, event: body.event };
+}
+
+/**
+ * The events of a message body and what in it is poison: a pack's invalid entries one by one, or
+ * the whole body when it is neither a valid event nor a non-empty array.
+ */
+export function unpack(body: unknown): { items: StoredEvent[]; poison: unknown[] } {
+  if (!Array.isArray(body)) {
+    const one = parseMessage(body);
+    return one ? { items: [one], poison: [] } : { items: [], poison: [body] };
+  }
+  if (body.length === 0) return { items: [], poison: [body] };
+  const items: StoredEvent[] = [];
+  const poison: unknown[] = [];
+  for (const entry of body) {
+    const one = parseMessage(entry);
+    if (one) items.push(one);
+    else poison.push(entry);
+  }
+  return { items, poison };
 }
 
 /** A fresh edge-assigned id for one accepted hit (128 random bits). */

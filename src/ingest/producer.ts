@@ -1,30 +1,41 @@
 import { writeEvents, type StoredEvent } from "../db/events";
+import type { QueueBody } from "./message";
 
 /**
  * The edge side of the write path: hands accepted events to the queue (or, with no QUEUE bound,
  * straight to D1 — for the smallest deployments).
  *
  * Requests in one isolate share one `sendBatch`: events wait up to FLUSH_DELAY_MS after the
- * first of them (or until 100 messages / ~200 KB are pending) and go out together, so a busy
- * pixel makes one queue call per burst instead of one per hit (requests arrive one event-loop
+ * first of them (or until FLUSH_EVENTS events / FLUSH_BYTES are pending) and go out together, so a
+ * busy pixel makes one queue call per burst instead of one per hit (requests arrive one event-loop
  * turn apart, so waiting only for the next macrotask caught one or two hits per call). Every
  * caller gets a promise for the flush that carries its events and passes it to `ctx.waitUntil`,
  * which keeps the request alive until then: the wait costs wall time, not CPU.
+ *
+ * A burst travels packed: one queue message carries up to PACK_BYTES of events (an array of
+ * StoredEvents, each with its own id), so the queue and the consumer handle one message per
+ * burst instead of one per hit (src/ingest/message.ts). A burst of fewer than PACK_MIN events
+ * goes as single-event messages: a pack saves nothing there and would only coarsen retries.
  *
  * Nothing is dropped silently: if the queue refuses a batch, its events are written to D1
  * directly; if that fails too, the error is logged with the number of events lost and the
  * promise rejects (visible in `wrangler tail` as a failed waitUntil).
  *
- * NOTE: sendBatch takes at most 100 messages and 256 KB per call.
+ * NOTE: sendBatch takes at most 100 messages and 256 KB per call, and a message at most 128 KB.
  * https://developers.cloudflare.com/queues/platform/limits/
  */
-export const FLUSH_MESSAGES = 100;
+export const FLUSH_EVENTS = 100;
 export const FLUSH_BYTES = 200_000;
+/** Largest pack (its events' JSON), well under a message's 128 KB. */
+export const PACK_BYTES = 100_000;
+/** Fewest events of a burst that travel as a pack. */
+export const PACK_MIN = 3;
 /** How long the first event of a burst waits for others before its flush. */
 export const FLUSH_DELAY_MS = 50;
 
 interface Pending {
   items: StoredEvent[];
+  sizes: number[];
   bytes: number;
   flushed: boolean;
   done: Promise<void>;
@@ -40,12 +51,41 @@ export interface Sink {
 let pending: Pending | null = null;
 const encoder = new TextEncoder();
 
-/** Sends one group of events: the queue if bound, else (or if it fails) D1 directly. */
-export async function deliver(env: Sink, items: StoredEvent[]): Promise<"queued" | "written"> {
+/** Bytes of one event as it travels in a queue message (its JSON). */
+export function messageBytes(item: StoredEvent): number {
+  return encoder.encode(JSON.stringify(item)).byteLength;
+}
+
+/**
+ * The queue messages of a burst, in order: packs of at most `maxBytes` of events (`sizes` are
+ * their JSON bytes; a pack adds a comma per event and two brackets), or single events when the
+ * burst has fewer than PACK_MIN.
+ */
+export function packMessages(items: readonly StoredEvent[], sizes: readonly number[], maxBytes = PACK_BYTES): QueueBody[] {
+  if (items.length < PACK_MIN) return [...items];
+  const packs: StoredEvent[][] = [];
+  let pack: StoredEvent[] = [];
+  let bytes = 2;
+  items.forEach((item, i) => {
+    const size = sizes[i]! + 1;
+    if (pack.length > 0 && bytes + size > maxBytes) {
+      packs.push(pack);
+      pack = [];
+      bytes = 2;
+    }
+    pack.push(item);
+    bytes += size;
+  });
+  if (pack.length > 0) packs.push(pack);
+  return packs;
+}
+
+/** Sends one burst of events: the queue if bound, else (or if it fails) D1 directly. */
+export async function deliver(env: Sink, items: StoredEvent[], sizes: readonly number[] = items.map(messageBytes)): Promise<"queued" | "written"> {
   const queue = env.QUEUE;
   if (queue) {
     try {
-      await queue.sendBatch(items.map((body) => ({ body, contentType: "json" as const })));
+      await queue.sendBatch(packMessages(items, sizes).map((body) => ({ body, contentType: "json" as const })));
       return "queued";
     } catch (err) {
       console.error(`edgetally: queue refused ${items.length} events; writing them to D1 directly`, err);
@@ -65,6 +105,7 @@ function open(env: Sink): Pending {
   const gate = new Promise<void>((resolve) => (start = resolve));
   const p: Pending = {
     items: [],
+    sizes: [],
     bytes: 0,
     flushed: false,
     start: () => {
@@ -73,7 +114,7 @@ function open(env: Sink): Pending {
       if (pending === p) pending = null;
       start();
     },
-    done: gate.then(() => deliver(env, p.items).then(() => undefined)),
+    done: gate.then(() => deliver(env, p.items, p.sizes).then(() => undefined)),
   };
   setTimeout(p.start, FLUSH_DELAY_MS);
   return p;
@@ -86,13 +127,14 @@ function open(env: Sink): Pending {
 export function enqueue(env: Sink, items: readonly StoredEvent[]): Promise<void> {
   const flushes = new Set<Promise<void>>();
   for (const item of items) {
-    const size = encoder.encode(JSON.stringify(item)).byteLength;
+    const size = messageBytes(item);
     if (pending && pending.bytes + size > FLUSH_BYTES) pending.start();
     if (!pending) pending = open(env);
     pending.items.push(item);
+    pending.sizes.push(size);
     pending.bytes += size;
     flushes.add(pending.done);
-    if (pending.items.length >= FLUSH_MESSAGES) pending.start();
+    if (pending.items.length >= FLUSH_EVENTS) pending.start();
   }
   return Promise.all(flushes).then(() => undefined);
 }

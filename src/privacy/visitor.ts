@@ -38,10 +38,12 @@ export function importSalt(salt: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", fromBase64url(salt), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
+const encoder = new TextEncoder();
+
 /** The keyed visitor hash (base64url, 128 bits) of an IP and user agent on a site, under one day's salt. */
 export async function visitorHash(key: CryptoKey, site: string, ip: string, userAgent: string): Promise<string> {
   // NUL separators: no site id, IP or user agent contains one, so the fields cannot run together.
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${site}\u0000${ip}\u0000${userAgent}`));
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${site}\u0000${ip}\u0000${userAgent}`));
   return base64url(new Uint8Array(mac, 0, VISITOR_BYTES));
 }
 

@@ -122,7 +122,11 @@ describe("D1 outages while the queue delivers", () => {
           run++;
           const site = `outage-${run}`;
           const messages: Pending[] = [
-            ...Array.from({ length: goodCount }, (_, i) => ({ id: `${site}-m${i}`, body: { id: crypto.randomUUID(), event: cleanEvent(site, i) }, attempts: 1 })),
+            // Both shapes the producer sends: packs (odd) and single events (even).
+            ...Array.from({ length: goodCount }, (_, i) => {
+              const one = (k: number) => ({ id: crypto.randomUUID(), event: cleanEvent(site, 10 * i + k) });
+              return { id: `${site}-m${i}`, body: i % 2 ? [one(0), one(1), one(2)] : one(0), attempts: 1 };
+            }),
             ...Array.from({ length: poisonCount }, (_, i) => ({ id: `${site}-p${i}`, body: { poison: `${site}-poison-${i}` }, attempts: 1 })),
           ];
           let inMain = messages;
@@ -156,14 +160,17 @@ describe("D1 outages while the queue delivers", () => {
           const { results: events } = await env.DB.prepare("SELECT msg_id FROM events WHERE site = ?").bind(site).all<{ msg_id: string }>();
           const { results: dead } = await env.DB.prepare("SELECT body FROM dead_letters WHERE body LIKE ?").bind(`%${site}%`).all<{ body: string }>();
           for (const m of messages) {
-            const msgId = (m.body as { id?: string }).id;
-            const poison = msgId === undefined;
-            const inEvents = events.filter((e) => e.msg_id === msgId).length;
-            const inDead = dead.filter((d) => d.body.includes(poison ? (m.body as { poison: string }).poison : msgId!)).length;
-            const isLost = lost.some((l) => l.id === m.id);
-            const where = isLost ? "lost" : inEvents === 1 && inDead === 0 ? "events" : inDead === 1 && inEvents === 0 ? "dead_letters" : `events ${inEvents}, dead_letters ${inDead}`;
-            const want = fate === "lost" ? "lost" : fate === "main" && !poison ? "events" : "dead_letters";
-            if (where !== want) throw new Error(`${m.id} (${poison ? "poison" : "event"}) ended in ${where}, expected ${want}; D1 first up at delivery ${firstUp} (main ${mainDeliveries}, DLQ ${dlqDeliveries})`);
+            // Each event of a message (a pack's entries one by one) must end in exactly one place.
+            for (const entry of Array.isArray(m.body) ? (m.body as unknown[]) : [m.body]) {
+              const msgId = (entry as { id?: string }).id;
+              const poison = msgId === undefined;
+              const inEvents = events.filter((e) => e.msg_id === msgId).length;
+              const inDead = dead.filter((d) => d.body.includes(poison ? (entry as { poison: string }).poison : msgId!)).length;
+              const isLost = lost.some((l) => l.id === m.id);
+              const where = isLost ? "lost" : inEvents === 1 && inDead === 0 ? "events" : inDead === 1 && inEvents === 0 ? "dead_letters" : `events ${inEvents}, dead_letters ${inDead}`;
+              const want = fate === "lost" ? "lost" : fate === "main" && !poison ? "events" : "dead_letters";
+              if (where !== want) throw new Error(`${m.id} (${poison ? "poison" : "event"}) ended in ${where}, expected ${want}; D1 first up at delivery ${firstUp} (main ${mainDeliveries}, DLQ ${dlqDeliveries})`);
+            }
           }
         },
       ),

@@ -108,4 +108,49 @@ describe("queue consumer", () => {
     expect(result.explicitAcks).toHaveLength(70);
     expect(bound).toEqual([99, 99, 12]);
   });
+
+  it("writes packed messages and single-event messages of one batch together, acking each message once", async () => {
+    const pack = [stored("c6"), stored("c6", { event_id: "k1" }), stored("c6")];
+    const single = stored("c6");
+    const result = await run("edgetally-events", [msg("pk", pack), msg("s1", single)]);
+    expect(result.explicitAcks.sort()).toEqual(["pk", "s1"]);
+    expect(result.retryMessages).toEqual([]);
+    expect((await eventsOf("c6")).map((r) => r.msg_id).sort()).toEqual([...pack, single].map((b) => b.id).sort());
+  });
+
+  it("sets a pack's poison entry aside in dead_letters and still writes the pack's valid entries", async () => {
+    const good = [stored("c7"), stored("c7")];
+    const result = await run("edgetally-events", [msg("pp", [good[0], { id: "", event: good[0]!.event, marker: "c7-bad-entry" }, good[1]]), msg("pe", [])]);
+    expect(result.explicitAcks.sort()).toEqual(["pe", "pp"]);
+    expect((await eventsOf("c7")).map((r) => r.msg_id).sort()).toEqual(good.map((b) => b.id).sort());
+    const { results } = await env.DB.prepare("SELECT body, error FROM dead_letters WHERE body LIKE '%c7-bad-entry%' OR body = '[]'").all<{ body: string; error: string }>();
+    expect(results.map((r) => r.body.includes("c7-bad-entry") ? "entry" : r.body).sort()).toEqual(["[]", "entry"]);
+    expect(results.every((r) => r.error.startsWith("poison"))).toBe(true);
+    // The entry alone, not the whole pack: its valid neighbours are not in dead_letters.
+    expect(results.some((r) => r.body.includes(good[0]!.id))).toBe(false);
+  });
+
+  it("retries a pack whole when D1 fails, and stores its poison entry only on the delivery that writes it", async () => {
+    const good = stored("c8");
+    const body = [good, { poison: "c8-poison" }];
+    const failing = { ...env, DB: new Proxy(env.DB, { get: (t, p) => (p === "batch" ? () => Promise.reject(new Error("D1 down")) : Reflect.get(t, p)) }) };
+    const first = await run("edgetally-events", [msg("f1", body, 1)], failing);
+    expect(first.explicitAcks).toEqual([]);
+    expect(first.delays).toEqual([{ msgId: "f1", delaySeconds: retryDelay(1) }]);
+    const second = await run("edgetally-events", [msg("f1", body, 2)]);
+    expect(second.explicitAcks).toEqual(["f1"]);
+    expect((await eventsOf("c8")).map((r) => r.msg_id)).toEqual([good.id]);
+    const dead = await env.DB.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE body LIKE '%c8-poison%'").first<{ n: number }>();
+    expect(dead).toEqual({ n: 1 });
+  });
+
+  it("stores a dead-lettered pack entry by entry", async () => {
+    const pack = [stored("c9"), stored("c9"), stored("c9")];
+    const result = await run("edgetally-events-dlq", [msg("dp", pack, 11)]);
+    expect(result.explicitAcks).toEqual(["dp"]);
+    const { results } = await env.DB.prepare("SELECT body, error FROM dead_letters WHERE body LIKE '%\"c9\"%' ORDER BY rowid").all<{ body: string; error: string }>();
+    expect(results.map((r) => JSON.parse(r.body) as unknown)).toEqual(pack);
+    expect(results.every((r) => r.error === "dead-lettered from edgetally-events after 11 attempts")).toBe(true);
+    expect(await eventsOf("c9")).toHaveLength(0);
+  });
 });
