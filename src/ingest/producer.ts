@@ -8,9 +8,10 @@ import type { QueueBody } from "./message";
  * Requests in one isolate share one `sendBatch`: events wait up to FLUSH_DELAY_MS after the
  * first of them (or until FLUSH_EVENTS events / FLUSH_BYTES are pending) and go out together, so a
  * busy pixel makes one queue call per burst instead of one per hit (requests arrive one event-loop
- * turn apart, so waiting only for the next macrotask caught one or two hits per call). Every
- * caller gets a promise for the flush that carries its events and passes it to `ctx.waitUntil`,
- * which keeps the request alive until then: the wait costs wall time, not CPU.
+ * turn apart, so waiting only for the next macrotask caught one or two hits per call). The
+ * request that opens a burst passes the flush's promise to `ctx.waitUntil`, which keeps it (and
+ * so the isolate) alive until the send: the wait costs wall time, not CPU. Later requests of the
+ * burst need not wait (see `enqueue`).
  *
  * A burst travels packed: one queue message carries up to PACK_BYTES of events (an array of
  * StoredEvents, each with its own id), so the queue and the consumer handle one message per
@@ -121,20 +122,25 @@ function open(env: Sink): Pending {
 }
 
 /**
- * Queues events for the next flush of this isolate and returns the promise of the flush(es) that
- * carry them. Pass it to `ctx.waitUntil`.
+ * Queues events for the next flush of this isolate. Returns the promise of the flush(es) this
+ * call opened — the opener's context owns the flush's timer and its send — so pass it to
+ * `ctx.waitUntil`; a call whose events join a flush another request opened gets an already
+ * settled promise: that request keeps the isolate alive until the flush, and every waiter would
+ * otherwise be one more cross-request promise resolution at each flush.
  */
 export function enqueue(env: Sink, items: readonly StoredEvent[]): Promise<void> {
-  const flushes = new Set<Promise<void>>();
+  const opened: Promise<void>[] = [];
   for (const item of items) {
     const size = messageBytes(item);
     if (pending && pending.bytes + size > FLUSH_BYTES) pending.start();
-    if (!pending) pending = open(env);
+    if (!pending) {
+      pending = open(env);
+      opened.push(pending.done);
+    }
     pending.items.push(item);
     pending.sizes.push(size);
     pending.bytes += size;
-    flushes.add(pending.done);
     if (pending.items.length >= FLUSH_EVENTS) pending.start();
   }
-  return Promise.all(flushes).then(() => undefined);
+  return opened.length === 0 ? Promise.resolve() : Promise.all(opened).then(() => undefined);
 }

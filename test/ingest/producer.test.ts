@@ -46,6 +46,19 @@ describe("producer", () => {
     expect(messages).toEqual([[items]]);
   });
 
+  it("lets only the request that opened a burst wait for its flush; later ones return at once", async () => {
+    const { queue, calls } = fakeQueue();
+    const e = { ...env, QUEUE: queue };
+    const [a, b] = [stored("p9"), stored("p9")];
+    const opener = enqueue(e, [a]);
+    let joinedDone = false;
+    await enqueue(e, [b]).then(() => (joinedDone = true));
+    expect(joinedDone).toBe(true);
+    expect(calls).toHaveLength(0);
+    await opener;
+    expect(calls.flat().map((m) => m.id)).toEqual([a.id, b.id]);
+  });
+
   it("sends a burst smaller than PACK_MIN as single-event messages", async () => {
     const { queue, messages } = fakeQueue();
     const items = Array.from({ length: PACK_MIN - 1 }, () => stored("p8"));
