@@ -38,9 +38,9 @@ interface Pending {
   items: StoredEvent[];
   sizes: number[];
   bytes: number;
-  flushed: boolean;
   done: Promise<void>;
-  start: () => void;
+  /** Closes the burst to new events; its flush still waits for the opener's timer. */
+  seal: () => void;
 }
 
 /** What the producer needs of the Worker's env: D1, and the queue where one is bound. */
@@ -102,22 +102,25 @@ export async function deliver(env: Sink, items: StoredEvent[], sizes: readonly n
 }
 
 function open(env: Sink): Pending {
-  let start!: () => void;
-  const gate = new Promise<void>((resolve) => (start = resolve));
+  let fire!: () => void;
+  const timer = new Promise<void>((resolve) => (fire = resolve));
   const p: Pending = {
     items: [],
     sizes: [],
     bytes: 0,
-    flushed: false,
-    start: () => {
-      if (p.flushed) return;
-      p.flushed = true;
+    seal: () => {
       if (pending === p) pending = null;
-      start();
     },
-    done: gate.then(() => deliver(env, p.items, p.sizes).then(() => undefined)),
+    done: timer.then(() => {
+      p.seal();
+      return deliver(env, p.items, p.sizes).then(() => undefined);
+    }),
   };
-  setTimeout(p.start, FLUSH_DELAY_MS);
+  // NOTE: only the opener's own timer starts the flush. A request that fills the burst seals it
+  // but never resolves the opener's promise: resolving a promise created by another request is
+  // cross-request I/O in workerd ("Cannot perform I/O on behalf of a different request",
+  // https://developers.cloudflare.com/workers/runtime-apis/context/), seen in the fuzz tests.
+  setTimeout(fire, FLUSH_DELAY_MS);
   return p;
 }
 
@@ -132,7 +135,7 @@ export function enqueue(env: Sink, items: readonly StoredEvent[]): Promise<void>
   const opened: Promise<void>[] = [];
   for (const item of items) {
     const size = messageBytes(item);
-    if (pending && pending.bytes + size > FLUSH_BYTES) pending.start();
+    if (pending && pending.bytes + size > FLUSH_BYTES) pending.seal();
     if (!pending) {
       pending = open(env);
       opened.push(pending.done);
@@ -140,7 +143,7 @@ export function enqueue(env: Sink, items: readonly StoredEvent[]): Promise<void>
     pending.items.push(item);
     pending.sizes.push(size);
     pending.bytes += size;
-    if (pending.items.length >= FLUSH_EVENTS) pending.start();
+    if (pending.items.length >= FLUSH_EVENTS) pending.seal();
   }
   return opened.length === 0 ? Promise.resolve() : Promise.all(opened).then(() => undefined);
 }
