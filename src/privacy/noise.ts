@@ -111,3 +111,22 @@ export async function noiseAtom(secret: string, epsilon: number, atom: Atom): Pr
     revenue_by_currency: Object.fromEntries(currencies.map(([cur, v], i) => [cur, Math.max(0, v + byCurrency[i]! / 100)])),
   };
 }
+
+/**
+ * The noisy visitors of one funnel step on one day (sites with epsilon set). A visitor adds at
+ * most 1 to each step, so the sensitivity is 1 per step; the noise is keyed by the step's
+ * identity and true count, so a rerun writes the same number. Clamped at 0; noise may make a
+ * later step exceed an earlier one (docs/PRIVACY.md).
+ */
+export async function noiseFunnelStep(
+  secret: string,
+  epsilon: number,
+  site: string,
+  day: string,
+  row: { funnel: string; step: number; visitors: number },
+): Promise<{ funnel: string; step: number; visitors: number }> {
+  if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new RangeError(`epsilon must be a positive number, got ${epsilon}`);
+  const identity = JSON.stringify([site, day, row.funnel, row.step, row.visitors]);
+  const z = await noiseFor(secret, `funnel\u0000${identity}`, epsilon, 1);
+  return { ...row, visitors: Math.max(0, row.visitors + z) };
+}

@@ -16,7 +16,7 @@ import {
   type DayState,
 } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
-import { noiseAtom } from "../privacy/noise";
+import { noiseAtom, noiseFunnelStep } from "../privacy/noise";
 import { buildAtoms } from "./atoms";
 import type { QueryBudget } from "./budget";
 import { decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
@@ -141,10 +141,12 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   }
 
   let atoms: Atom[] = buildAtoms(id, day, goalKeys(site.config), total, visitors, clicks);
+  let funnelOut = funnelRows;
   const epsilon = site.config.privacy.epsilon;
   if (epsilon !== null) {
-    // Noise before anything is written: true numbers of such sites never reach the atoms table.
+    // Noise before anything is written: true numbers of such sites never reach the atoms or funnel_days tables.
     atoms = await Promise.all(atoms.map((a) => noiseAtom(site.secret, epsilon, a)));
+    funnelOut = await Promise.all(funnelRows.map((r) => noiseFunnelStep(site.secret, epsilon, id, day, r)));
   }
   const keep = new Set(atoms.map(atomKeyId));
   const stale = existing.filter((k) => !keep.has(atomKeyId(k)));
@@ -152,7 +154,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const statements = [
     ...upsertAtomStatements(db, id, day, atoms, per),
     ...deleteAtomStatements(db, id, day, stale, per),
-    ...replaceFunnelDays(db, id, day, funnelRows),
+    ...replaceFunnelDays(db, id, day, funnelOut),
     clearScratch(db, id, day),
     markDone(db, id, day, upto, events, startedAt, now),
   ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Atom } from "../../src/db/atoms";
-import { geometricAlpha, geometricVariance, noiseAtom, noiseFor, SENSITIVITY, twoSidedGeometric } from "../../src/privacy/noise";
+import { geometricAlpha, geometricVariance, noiseAtom, noiseFor, noiseFunnelStep, SENSITIVITY, twoSidedGeometric } from "../../src/privacy/noise";
 
 const SECRET = "site-secret-for-tests";
 
@@ -99,5 +99,29 @@ describe("noiseAtom", () => {
   it("refuses an epsilon that is not a positive number", async () => {
     await expect(noiseAtom(SECRET, 0, atom(1))).rejects.toThrow(RangeError);
     await expect(noiseAtom(SECRET, Number.NaN, atom(1))).rejects.toThrow(RangeError);
+  });
+});
+
+describe("noiseFunnelStep", () => {
+  const row = { funnel: "checkout", step: 1, visitors: 40 };
+
+  it("is deterministic for the same step and true count, and never negative", async () => {
+    const a = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", row);
+    const b = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", row);
+    expect(a).toEqual(b);
+    const zero = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `d${i}`, { ...row, visitors: 0 })),
+    );
+    expect(zero.every((r) => r.visitors >= 0)).toBe(true);
+  });
+
+  it("moves counts: over many days the noise is not all zero, and differs by day and step", async () => {
+    const out = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `2026-01-${i}`, row)),
+    );
+    const moved = out.filter((r) => r.visitors !== row.visitors).length;
+    expect(moved).toBeGreaterThan(100);
+    const mean = out.reduce((s, r) => s + r.visitors, 0) / out.length;
+    expect(Math.abs(mean - row.visitors)).toBeLessThan(1.5);
   });
 });
