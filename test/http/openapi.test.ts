@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/openapi";
 import { router } from "../../src/router";
 import { call } from "../helpers/http";
 
@@ -46,5 +47,19 @@ describe("GET /openapi.json", () => {
       }
     }
     for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas, name).toHaveProperty(name!);
+  });
+
+  it("serves exactly what src/openapi.ts builds (the generated gzip is not stale: npm run build:openapi)", async () => {
+    const served = await (await call("/openapi.json")).json();
+    expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+  });
+
+  it("labels the answer gzip for clients that accept gzip, and it decodes to the same document", async () => {
+    const res = await call("/openapi.json", { headers: { "accept-encoding": "gzip, br" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(res.headers.get("vary")).toBe("Accept-Encoding");
+    // The runtime hands an in-process caller the decoded body, as an HTTP client would decode it.
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
   });
 });
