@@ -9,6 +9,7 @@ import { QueryBudget } from "../../src/rollup/budget";
 import { rollupDay } from "../../src/rollup/day";
 import { runRollup } from "../../src/rollup/run";
 import { call, createSite } from "../helpers/http";
+import { atomsOf, funnelOf } from "../rollup/fixtures";
 import { faultyDb } from "./faulty-db";
 
 const VICTIM = "kill-victim";
@@ -44,32 +45,12 @@ async function seed(ingestKey: string): Promise<void> {
   expect(((await res.json()) as { accepted: number }).accepted).toBe(40);
 }
 
-interface AtomRow {
-  day: string;
-  source: string;
-  medium: string;
-  campaign: string;
-  goal: string;
-  model: string;
-  clicks: number;
-  visitors: number;
-  conversions: number;
-  credit: number;
-  revenue: number;
-  revenue_by_currency: string;
-}
-
 /** A site's rows of day D, site column left out and floats rounded (sums of the same page folds). */
 async function result(site: string): Promise<{ atoms: unknown[]; funnel: unknown[] }> {
-  const { results: atoms } = await env.DB.prepare(
-    "SELECT day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency FROM atoms WHERE site = ? AND day = ? ORDER BY source, medium, campaign, goal, model",
-  )
-    .bind(site, D)
-    .all<AtomRow>();
-  const { results: funnel } = await env.DB.prepare("SELECT funnel, step, visitors FROM funnel_days WHERE site = ? AND day = ? ORDER BY funnel, step").bind(site, D).all();
+  const [atoms, funnel] = await Promise.all([atomsOf(site, D), funnelOf(site, D)]);
   const round = (x: number) => Math.round(x * 1e9) / 1e9;
   return {
-    atoms: atoms.map((a) => ({
+    atoms: atoms.map(({ site: _site, ...a }) => ({
       ...a,
       credit: round(a.credit),
       revenue: round(a.revenue),
