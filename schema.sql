@@ -87,22 +87,25 @@ CREATE TABLE link_clicks (
 -- Daily atoms: what the rollup computes and the only thing the stats API reads.
 -- goal is a goal name or '(macro)' (all macro goals together); model one of the six.
 -- Counts are noisy where the site sets epsilon (docs/PRIVACY.md); revenue in the site's currency,
--- revenue_by_currency a JSON object of every currency seen.
+-- revenue_by_currency a JSON object of every currency seen. Keyed view first inside a day, so one
+-- view (goal, model) of a range is one seek per day. `release` is decided at rollup time
+-- (0003; docs/PRIVACY.md "Release at rollup time").
 CREATE TABLE atoms (
   site                TEXT NOT NULL,
   day                 TEXT NOT NULL,
+  goal                TEXT NOT NULL,
+  model               TEXT NOT NULL,
   source              TEXT NOT NULL,
   medium              TEXT NOT NULL,
   campaign            TEXT NOT NULL,
-  goal                TEXT NOT NULL,
-  model               TEXT NOT NULL,
   clicks              INTEGER NOT NULL DEFAULT 0,
   visitors            INTEGER NOT NULL DEFAULT 0,
   conversions         INTEGER NOT NULL DEFAULT 0,  -- distinct conversions that gave it credit
   credit              REAL NOT NULL DEFAULT 0,
   revenue             REAL NOT NULL DEFAULT 0,
   revenue_by_currency TEXT NOT NULL DEFAULT '{}',
-  PRIMARY KEY (site, day, source, medium, campaign, goal, model)
+  release             INTEGER,                     -- 1 alone, 0 pooled, -1 withheld, NULL undecided
+  PRIMARY KEY (site, day, goal, model, source, medium, campaign)
 ) WITHOUT ROWID;
 
 -- Funnel steps per day: visitors reaching step `step` (0-based) in order on that day.
@@ -123,7 +126,7 @@ CREATE TABLE rollup_days (
   cursor     INTEGER NOT NULL DEFAULT 0,     -- last events.rowid folded in
   events     INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, release_k INTEGER,  -- 0003 (ALTER TABLE): the k of the day's atoms' release marks
   PRIMARY KEY (site, day)
 ) WITHOUT ROWID;
 

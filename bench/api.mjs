@@ -5,8 +5,11 @@
 //   2. with wrangler stopped: 365 days × 1,000 campaigns of atoms (goal "(macro)", model
 //      last_click; BENCH_MODELS=3 adds first_click and linear) written straight into the local
 //      D1's SQLite file with node:sqlite, in one transaction
-//   3. `wrangler dev` again; per query: warm-up, then up to BENCH_SAMPLES sequential requests
-//      (or BENCH_QUERY_SECONDS), p50 and p99, and their ratio to the trivial route's
+//      and a rollup_days row per day without release marks (as days rolled before migration 0003)
+//   3. `wrangler dev --test-scheduled` again; per query: warm-up, then up to BENCH_SAMPLES
+//      sequential requests (or BENCH_QUERY_SECONDS), p50 and p99, and their ratio to the trivial
+//      route's — first with every day released in the Worker, then after the cron (/__scheduled)
+//      has marked the release of every day, so the API sums them in SQL (docs/PRIVACY.md)
 //
 // It prints; it asserts nothing. The machine it runs on may be shared: say so next to the figures.
 import path from "node:path";
@@ -70,6 +73,9 @@ async function loadAtoms(file, days) {
       }
     }
   }
+  // Rolled, but not yet marked (release_k NULL): the API releases these days in the Worker until the cron marks them.
+  const rolled = db.prepare(`INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, 0, 0, NULL)`);
+  for (const day of days) rolled.run(SITE, day);
   db.exec("COMMIT");
   db.close();
   const after = await tableBytes(file, ["atoms"]);
@@ -98,6 +104,15 @@ async function sqlFloor(file, from, to) {
   }
   db.close();
   return { rows, p50: percentile(times, 50) };
+}
+
+/** Days of the site whose atoms carry release marks (read-only, beside the running wrangler). */
+async function markedDays(file) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(file, { readOnly: true });
+  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM rollup_days WHERE site = ? AND release_k IS NOT NULL`).get(SITE);
+  db.close();
+  return n;
 }
 
 async function measure(url, headers, WARMUP = 3) {
@@ -150,7 +165,7 @@ async function main() {
     console.log(`SQL floor, ${label}: the route's two atom reads (${fmt(floor.rows)} rows) take ${fmt(floor.p50, 1)} ms in node:sqlite on the same file`);
   }
 
-  dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log") });
+  dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log"), extraArgs: ["--test-scheduled"] });
   try {
     const auth = { authorization: `Bearer ${readKey}` };
     const q = (params) => `${dev.url}/v1/stats?site=${SITE}&model=last_click&${params}`;
@@ -169,11 +184,33 @@ async function main() {
     console.log(`\n${"query".padEnd(34)} status     bytes       samples     latency`);
     console.log(`${line("baseline: unknown path (404 JSON)", baseline)}`);
     console.log(`${line("/openapi.json", openapi)}`);
-    for (const [name, url] of cases) {
-      const m = await measure(url, auth);
-      console.log(`${line(name, m)}  ×${fmt(m.p50 / baseline.p50, 1)} p50, ×${fmt(m.p99 / baseline.p99, 1)} p99 of baseline`);
-      if (m.status !== 200) console.log(`  NOTE: answered ${m.status}, not 200 — the figure measures the error path`);
+    const run = async (list) => {
+      const bodies = [];
+      for (const [name, url] of list) {
+        const m = await measure(url, auth);
+        console.log(`${line(name, m)}  ×${fmt(m.p50 / baseline.p50, 1)} p50, ×${fmt(m.p99 / baseline.p99, 1)} p99 of baseline`);
+        if (m.status !== 200) console.log(`  NOTE: answered ${m.status}, not 200 — the figure measures the error path`);
+        bodies.push(await (await fetch(url, { headers: auth })).text());
+      }
+      return bodies;
+    };
+    // Before the cron: every day released in the Worker (the slow path; BENCH_SLOW=0 skips the year queries).
+    const slowCases = process.env.BENCH_SLOW === "0" ? cases.slice(0, 1) : cases.slice(0, 2);
+    console.log(`-- days not marked yet: released in the Worker (${fmt(await markedDays(file))} of ${DAYS} days marked)`);
+    const slow = await run(slowCases);
+    let marked = 0;
+    let runs = 0;
+    const t0 = performance.now();
+    while ((marked = await markedDays(file)) < DAYS && runs < 40) {
+      runs++;
+      const res = await fetch(`${dev.url}/__scheduled?cron=${encodeURIComponent("7 * * * *")}`);
+      await res.arrayBuffer();
     }
+    console.log(`-- the cron marked ${fmt(marked)} of ${DAYS} days in ${runs} scheduled run(s), ${fmt((performance.now() - t0) / 1000, 1)} s: released at rollup time, summed in SQL`);
+    const fast = await run(cases);
+    slow.forEach((body, i) => {
+      if (body !== fast[i]) console.log(`  NOTE: "${slowCases[i][0]}" answered differently before and after the marks`);
+    });
     const again = await measure(`${dev.url}/no-such-route`, {});
     console.log(`${line("baseline again, after the queries", again)}`);
     console.log(`\n(ranges ${from30}…${to} and ${from365}…${to}; ratios are to the first baseline; the machine may be shared, so compare ratios, not milliseconds)`);

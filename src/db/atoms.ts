@@ -1,3 +1,5 @@
+import type { ReleaseMark } from "../privacy/release";
+
 /**
  * A daily atom (CONTRACT.md "The privacy invariant"): the unit the rollup writes and the only
  * thing the stats API reads. goal is a goal name or MACRO_GOAL (all macro goals together).
@@ -18,10 +20,18 @@ export interface Atom {
   /** in the site's currency */
   revenue: number;
   revenue_by_currency: Record<string, number>;
+  /** the release decided at rollup time (privacy/release.ts markDay); null/absent = undecided */
+  release?: ReleaseMark | null;
 }
 
 /** The goal key of atoms that count every macro goal together (stats without `goal=`). */
 export const MACRO_GOAL = "(macro)";
+
+/**
+ * The view whose atoms are the traffic reference of a day (clicks and visitors are the same in
+ * every view; any would do): the API's in-Worker release and the rollup's markDay must use the same.
+ */
+export const TRAFFIC_VIEW = { goal: MACRO_GOAL, model: "last_click" } as const;
 
 /**
  * Atoms per upsert statement. Each statement binds three parameters (site, day and one JSON
@@ -36,7 +46,7 @@ export const ATOMS_PER_STATEMENT = 500;
 /** The primary key of an atom within its site and day. */
 export type AtomKey = Pick<Atom, "source" | "medium" | "campaign" | "goal" | "model">;
 
-type AtomRow = [string, string, string, string, string, number, number, number, number, number, string];
+type AtomRow = [string, string, string, string, string, number, number, number, number, number, string, ReleaseMark | null];
 
 /** revenue_by_currency as stored: a JSON object with sorted keys, so equal sums give equal text. */
 export function currencyJson(byCurrency: Record<string, number>): string {
@@ -50,13 +60,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export const UPSERT_ATOMS_SQL = "INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency) " +
+export const UPSERT_ATOMS_SQL = "INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release) " +
   "SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, " +
-         "a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10 " +
+         "a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10, a.value ->> 11 " +
   "FROM json_each(?3) AS a WHERE true " +
-  "ON CONFLICT (site, day, source, medium, campaign, goal, model) DO UPDATE SET " +
+  "ON CONFLICT (site, day, goal, model, source, medium, campaign) DO UPDATE SET " +
     "clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions, " +
-    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency";
+    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency, release = excluded.release";
 
 /**
  * Idempotent upserts of one site-day's atoms, `perStatement` atoms per statement (3 bound
@@ -72,7 +82,7 @@ export function atomChunksJson(atoms: readonly Atom[], perStatement = ATOMS_PER_
   return chunks(atoms, perStatement).map((chunk) =>
     JSON.stringify(
       chunk.map((a): AtomRow => [
-        a.source, a.medium, a.campaign, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency),
+        a.source, a.medium, a.campaign, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency), a.release ?? null,
       ]),
     ),
   );
@@ -100,4 +110,16 @@ export async function atomKeys(db: D1Database, site: string, day: string): Promi
 /** The key of an atom as one string (for set differences). */
 export function atomKeyId(k: AtomKey): string {
   return JSON.stringify([k.source, k.medium, k.campaign, k.goal, k.model]);
+}
+
+/** Every atom of one site-day, as stored (the re-marking of rollup/release.ts reads them back). */
+export async function readDayAtoms(db: D1Database, site: string, day: string): Promise<Atom[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release " +
+        "FROM atoms WHERE site = ? AND day = ?",
+    )
+    .bind(site, day)
+    .all<Omit<Atom, "revenue_by_currency"> & { revenue_by_currency: string }>();
+  return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
 }

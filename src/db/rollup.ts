@@ -241,13 +241,30 @@ export function markRunning(db: D1Database, site: string, day: string, cursor: n
 }
 
 /** Statement: a day is rolled up to rowid `cursor`; `events` raw events went in. */
-export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
+export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number, releaseK: number): D1PreparedStatement {
   return db
     .prepare(
-      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6",
+      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7) " +
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7",
     )
-    .bind(site, day, cursor, events, startedAt, now);
+    .bind(site, day, cursor, events, startedAt, now, releaseK);
+}
+
+/** Records that a site-day's atoms were (re-)marked for k (written in the batch that rewrites them). */
+export function markReleased(db: D1Database, site: string, day: string, k: number): D1PreparedStatement {
+  return db.prepare("UPDATE rollup_days SET release_k = ?3 WHERE site = ?1 AND day = ?2").bind(site, day, k);
+}
+
+/**
+ * Rolled days of a site whose atoms were marked for another k than the site's (k changed, or
+ * rolled before marks existed), newest first: the scheduled run re-marks them (rollup/release.ts).
+ */
+export async function staleReleaseDays(db: D1Database, site: string, k: number, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT day FROM rollup_days WHERE site = ? AND status = 'done' AND release_k IS NOT ? ORDER BY day DESC LIMIT ?")
+    .bind(site, k, limit)
+    .all<{ day: string }>();
+  return results.map((r) => r.day);
 }
 
 /**

@@ -209,3 +209,39 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<stri
   }
   return out;
 }
+
+/** A release decision as stored in atoms.release (migrations/0003). */
+export const RELEASE_ALONE = 1;
+export const RELEASE_POOLED = 0;
+export const RELEASE_WITHHELD = -1;
+export type ReleaseMark = typeof RELEASE_ALONE | typeof RELEASE_POOLED | typeof RELEASE_WITHHELD;
+
+/** One atom of one site-day with its view (goal, model). */
+export type ViewCell = Cell & { goal: string; model: string };
+
+/**
+ * The release of every view of one site-day, decided at rollup time: for each atom, whether
+ * releaseView would release it on its own, pool it, or withhold its day — exactly the decision
+ * the API would otherwise take per request, so the API can sum released atoms in SQL. The
+ * traffic reference is the `traffic` view's atoms, as db/stats.ts readTraffic reads it.
+ * Marks come back in the order of `atoms`.
+ */
+export function markDay(atoms: readonly ViewCell[], traffic: { goal: string; model: string }, k: number): ReleaseMark[] {
+  const viewOf = (a: { goal: string; model: string }) => `${a.goal}\u0000${a.model}`;
+  const ref = atoms.filter((a) => viewOf(a) === viewOf(traffic));
+  const marks = new Map<ViewCell, ReleaseMark>();
+  for (const cells of groupBy(atoms, viewOf).values()) {
+    const byKey = groupBy(cells, touchKey);
+    for (const rel of releaseView(cells, ref, k)) {
+      const mark = (c: Cell, m: ReleaseMark) => {
+        for (const a of byKey.get(touchKey(c)) ?? []) if (a.day === rel.day) marks.set(a, m);
+      };
+      if (rel.withheld) for (const c of cells) if (c.day === rel.day) marks.set(c, RELEASE_WITHHELD);
+      for (const u of rel.units) {
+        if (u.kind === "atom") mark(u.cell, RELEASE_ALONE);
+        else for (const c of u.cells) mark(c, RELEASE_POOLED);
+      }
+    }
+  }
+  return atoms.map((a) => marks.get(a) ?? RELEASE_POOLED);
+}

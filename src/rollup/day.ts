@@ -18,6 +18,7 @@ import {
 import type { SiteRecord } from "../db/sites";
 import { noiseAtom, noiseFunnelStep } from "../privacy/noise";
 import { buildAtoms } from "./atoms";
+import { withMarks } from "./release";
 import type { QueryBudget } from "./budget";
 import { decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
 
@@ -148,6 +149,9 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     atoms = await Promise.all(atoms.map((a) => noiseAtom(site.secret, epsilon, a)));
     funnelOut = await Promise.all(funnelRows.map((r) => noiseFunnelStep(site.secret, epsilon, id, day, r)));
   }
+  // Decide the release of every view now (privacy/release.ts markDay), with the atoms as stored.
+  const k = site.config.privacy.k;
+  atoms = withMarks(atoms, k);
   const keep = new Set(atoms.map(atomKeyId));
   const stale = existing.filter((k) => !keep.has(atomKeyId(k)));
   const per = opts.atomsPerStatement ?? ATOMS_PER_STATEMENT;
@@ -156,7 +160,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     ...deleteAtomStatements(db, id, day, stale, per),
     ...replaceFunnelDays(db, id, day, funnelOut),
     clearScratch(db, id, day),
-    markDone(db, id, day, upto, events, startedAt, now),
+    markDone(db, id, day, upto, events, startedAt, now, k),
   ];
   if (!budget.take(statements.length)) return null;
   await db.batch(statements);

@@ -4,6 +4,7 @@ import { listSites, type SiteRecord } from "../db/sites";
 import { addDays, dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
+import { remarkStaleDays } from "./release";
 import { daysToRoll, oldestKeptDay, orderWork, REROLL_DAYS, rerollWindow, retentionDays, type PlannedDay } from "./plan";
 
 /** Queries kept back from the rolls so the purges run every hour even while a huge day rolls up. */
@@ -23,6 +24,8 @@ export interface RollupSummary {
   days: number;
   atoms: number;
   events: number;
+  /** rolled days whose release marks were redone for the site's current k (rollup/release.ts) */
+  remarked: number;
   purged: { events: number; salts: number; dedup: number };
   /** false when the query budget ran out; the next run continues where this one stopped */
   complete: boolean;
@@ -40,7 +43,7 @@ interface Work extends PlannedDay {
  * One scheduled run (docs/ROLLUP.md): plans every site at once (a few queries for all of them),
  * then rolls up unfinished rolls, finished days never rolled, the last REROLL_DAYS days where
  * anything changed, and each site's today so far — in that order, so work in progress always
- * finishes; then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
+ * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
  * expired salts, dedup rows older than 48 h) on queries kept back for them. When the query
  * budget runs out the run stops; the next one continues from the saved cursors.
  */
@@ -48,7 +51,7 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
   const db = env.DB;
   const max = opts.maxQueries ?? ROLLUP_QUERIES;
   const budget = new QueryBudget(max, Math.min(PURGE_QUERIES, Math.floor(max / 4)));
-  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, purged: { events: 0, salts: 0, dedup: 0 }, complete: true, queries: 0 };
+  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0 }, complete: true, queries: 0 };
   const retention = retentionDays(env.RAW_RETENTION_DAYS);
 
   budget.take(1);
@@ -66,6 +69,14 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
     summary.days += 1;
     summary.atoms += res.atoms;
     summary.events += res.events;
+  }
+  for (const site of summary.complete ? sites : []) {
+    const n = await remarkStaleDays(db, site, budget);
+    if (n === null) {
+      summary.complete = false;
+      break;
+    }
+    summary.remarked += n;
   }
 
   budget.release();

@@ -6,6 +6,46 @@ import type { Group } from "./query";
 export type RowKey = { source: string; medium: string; campaign: string } | { source: string } | { medium: string } | { day: string };
 export type TouchGroup = Exclude<Group, "goal">;
 
+/** A row of a view's decided days, summed in SQL (db/stats.ts readDecided); key null = the pools. */
+export interface DecidedRow {
+  key: RowKey | null;
+  sums: Sums;
+}
+
+/**
+ * One view's days whose release was decided at rollup time (privacy/release.ts markDay), summed
+ * by the database: rows of atoms released on their own (for group=day, every atom of a day not
+ * withheld), `other` = the pools, the suppressed and withheld cells per day, and the released
+ * cells with a count that match a spend row (what allocateSpend may attach spend to).
+ */
+export interface DecidedView {
+  rows: DecidedRow[];
+  other: Sums;
+  days: { day: string; suppressed: number; withheld: boolean }[];
+  spendCells: Cell[];
+}
+
+/** A view with no decided days. */
+export function noDecided(): DecidedView {
+  return { rows: [], other: emptySums(), days: [], spendCells: [] };
+}
+
+/**
+ * The decided days as the DayReleases allocateSpend reads (withheld days, and each day's released
+ * cells that spend can attach to); the sums themselves come from the DecidedView.
+ */
+export function decidedReleases(d: DecidedView): DayRelease[] {
+  const byDay = new Map<string, DayRelease>();
+  const dayOf = (day: string) => {
+    let r = byDay.get(day);
+    if (!r) byDay.set(day, (r = { day, withheld: false, units: [], suppressed: 0 }));
+    return r;
+  };
+  for (const x of d.days) if (x.withheld) dayOf(x.day).withheld = true;
+  for (const cell of d.spendCells) dayOf(cell.day).units.push({ kind: "atom", day: cell.day, cell });
+  return [...byDay.values()];
+}
+
 /** Rows, other and totals of one view, before presentation. */
 export interface ViewSums {
   rows: { key: RowKey; sums: Sums }[];
@@ -34,7 +74,7 @@ function keyOf(group: TouchGroup, day: string, c: Pick<Cell, "source" | "medium"
  * `other` (or, for group=day, to that day's row), and totals are all of them. Spend pieces
  * follow the cell they are attached to; unattached spend goes where the pool goes.
  */
-export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[]): ViewSums {
+export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[], decided: DecidedView = noDecided()): ViewSums {
   const rows = new Map<string, { key: RowKey; sums: Sums }>();
   const other = emptySums();
   const totals = emptySums();
@@ -46,6 +86,17 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   };
   let suppressed = 0;
   const withheld: string[] = [];
+  // Decided days: already released and summed by the database.
+  for (const r of decided.rows) {
+    addCell(r.key === null ? other : rowOf(r.key), asCell(r.sums));
+    addCell(totals, asCell(r.sums));
+  }
+  addCell(other, asCell(decided.other));
+  addCell(totals, asCell(decided.other));
+  for (const d of decided.days) {
+    suppressed += d.suppressed;
+    if (d.withheld) withheld.push(d.day);
+  }
   for (const rel of releases) {
     suppressed += rel.suppressed;
     if (rel.withheld) withheld.push(rel.day);
@@ -61,9 +112,15 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
     addSpend(into, p);
     addSpend(totals, p);
   }
+  withheld.sort();
   const shown = [...rows.values()].filter((r) => !isEmpty(r.sums));
   shown.sort(group === "day" ? byDay : byWeight);
   return { rows: shown, other, totals, suppressed, withheld_days: withheld };
+}
+
+/** Sums of released atoms as the cell addCell takes (no touch: the row key says where it goes). */
+function asCell(s: Sums): Cell {
+  return { day: "", source: "", medium: "", campaign: "", clicks: s.clicks, visitors: s.visitors, conversions: s.conversions, credit: s.credit, revenue: s.revenue, revenue_by_currency: s.revenue_by_currency };
 }
 
 function byDay(a: { key: RowKey }, b: { key: RowKey }): number {

@@ -2,7 +2,7 @@ import { MACRO_GOAL } from "../db/atoms";
 import { releaseView, type Cell, type TrafficCell } from "../privacy/release";
 import type { SiteConfig } from "../sites/config";
 import { iso } from "../time/day";
-import { presentView, sumView, type Row } from "./aggregate";
+import { decidedReleases, noDecided, presentView, sumView, type DecidedView, type Row } from "./aggregate";
 import { toCsv } from "./csv";
 import { emptySums, present, type Figures } from "./figures";
 import type { Group, StatsQuery } from "./query";
@@ -14,8 +14,11 @@ export interface StatsInput {
   query: StatsQuery;
   /** days of the range inside the re-roll window (stats/query.ts window) */
   provisional: string[];
-  /** atoms of the asked view, or of every goal of the model for group=goal */
+  /** the days released at rollup time, summed in SQL, per goal (db/stats.ts readDecided) */
+  decided: ReadonlyMap<string, DecidedView>;
+  /** the other days: atoms of the asked view, or of every goal of the model for group=goal */
   cells: readonly (Cell & { goal: string })[];
+  /** and their traffic reference */
   traffic: readonly TrafficCell[];
   spend: readonly SpendRow[];
   /** unix ms of the latest rollup of the range, or null */
@@ -54,10 +57,15 @@ export const KEY_COLUMNS: Record<Group, readonly string[]> = {
   goal: ["goal", "tier"],
 };
 
+/**
+ * One view (goal, model): the days not decided at rollup time are released here, the decided
+ * ones come summed from the database; spend is allocated over both alike.
+ */
 function view(input: StatsInput, goal: string) {
   const cells = input.cells.filter((c) => c.goal === goal);
   const releases = releaseView(cells, input.traffic, input.site.privacy.k);
-  return { releases, pieces: allocateSpend(releases, input.spend) };
+  const decided = input.decided.get(goal) ?? noDecided();
+  return { releases, decided, pieces: allocateSpend([...releases, ...decidedReleases(decided)], input.spend) };
 }
 
 /**
@@ -69,12 +77,12 @@ export function buildStats(input: StatsInput): StatsAnswer {
   const { site, query } = input;
   const currency = site.currency;
   const main = view(input, query.goal ?? MACRO_GOAL);
-  const grouped = sumView(query.group === "goal" ? "day" : query.group, main.releases, main.pieces);
+  const grouped = sumView(query.group === "goal" ? "day" : query.group, main.releases, main.pieces, main.decided);
   let shown: { rows: Row[]; other: Figures; totals: Figures };
   if (query.group === "goal") {
     const rows = site.goals.map((g) => {
       const v = view(input, g.name);
-      const totals = sumView("day", v.releases, v.pieces).totals;
+      const totals = sumView("day", v.releases, v.pieces, v.decided).totals;
       return { goal: g.name, tier: g.tier, ...present(totals, currency) };
     });
     shown = { rows, other: present(emptySums(), currency), totals: present(grouped.totals, currency) };

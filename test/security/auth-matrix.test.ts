@@ -244,7 +244,8 @@ describe("tracked links take no target from the request", () => {
 
 describe("CSV export cannot start a spreadsheet formula", () => {
   it("neutralises cells starting with = + - @ (and tab or CR) and keeps their text", async () => {
-    const day = today();
+    // A day no rollup marked (today was rolled above): these atoms are released in the Worker.
+    const day = "2026-01-15";
     const hostile = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "=1,2", "safe"];
     await env.DB.batch(
       hostile.map((campaign, i) =>

@@ -1,0 +1,241 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { TRAFFIC_VIEW, upsertAtomStatements, type Atom } from "../../src/db/atoms";
+import worker from "../../src/index";
+import { markDay, releaseView, RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD } from "../../src/privacy/release";
+import { withMarks } from "../../src/rollup/release";
+import { addDays, dayOf, dayStart } from "../../src/time/day";
+import { ADMIN, call, createSite, withJson } from "../helpers/http";
+import { insertEvents, landing } from "../rollup/fixtures";
+
+/**
+ * Release at rollup time (docs/PRIVACY.md): the API sums the days whose atoms carry marks for
+ * the site's k in SQL, and releases the others in the Worker. Both must give the same answer to
+ * every query, so the SQL path inherits every property the in-Worker release is tested for.
+ */
+
+const DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"];
+const TOUCHES = [
+  ["google", "cpc", "spring"],
+  ["google", "cpc", "fall"],
+  ["google", "display", "spring"],
+  ["meta", "social", "spring"],
+  ["news", "email", "spring"],
+  ["direct", "(none)", "(none)"],
+] as const;
+const GOALS = ["(macro)", "purchase", "signup"];
+const MODELS = ["last_click", "linear"];
+
+// Small counts are common on purpose (they are what pools and withholds); money is in quarters,
+// so SQL and JavaScript add it up to the same double whatever the order.
+const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 60 }));
+const quarters = fc.integer({ min: 0, max: 4000 }).map((n) => n / 4);
+const perView = fc.record({ conversions: count, credit: quarters, eur: quarters, usd: fc.option(quarters, { nil: undefined }) });
+const perTouch = fc.record({
+  clicks: count,
+  visitors: count,
+  views: fc.array(perView, { minLength: GOALS.length * MODELS.length, maxLength: GOALS.length * MODELS.length }),
+});
+const spendRow = fc.record({
+  day: fc.constantFrom(...DAYS),
+  touch: fc.integer({ min: 0, max: TOUCHES.length - 1 }),
+  anyMedium: fc.boolean(),
+  cost: quarters,
+  currency: fc.constantFrom("EUR", "EUR", "USD"),
+  platform: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
+});
+const world = fc.record({
+  k: fc.integer({ min: 2, max: 12 }),
+  days: fc.array(fc.dictionary(fc.constantFrom(...TOUCHES.map((_, i) => String(i))), perTouch, { maxKeys: TOUCHES.length }), {
+    minLength: 1,
+    maxLength: DAYS.length,
+  }),
+  spend: fc.array(spendRow, { maxLength: 6 }),
+});
+type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
+
+/** A site-day's atoms as the rollup writes them: every touch under every (goal, model), same traffic. */
+function atomsOf(site: string, day: string, touches: World["days"][number]): Atom[] {
+  const atoms: Atom[] = [];
+  for (const [i, t] of Object.entries(touches)) {
+    const [source, medium, campaign] = TOUCHES[Number(i)]!;
+    let v = 0;
+    for (const goal of GOALS) {
+      for (const model of MODELS) {
+        const x = t.views[v++]!;
+        const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }) };
+        atoms.push({ site, day, source, medium, campaign, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur + (x.usd ?? 0), revenue_by_currency: byCurrency });
+      }
+    }
+  }
+  return atoms;
+}
+
+let sites = 0;
+
+/** A site with the world's atoms marked for its k, as the rollup leaves them, and its spend. */
+async function seed(w: World): Promise<{ id: string; read: string }> {
+  const id = `decided-${++sites}`;
+  const created = await createSite({ id, domains: [`${id}.example`], currency: "EUR", goals: [{ name: "purchase" }, { name: "signup", tier: "micro" }], privacy: { k: w.k } });
+  const statements: D1PreparedStatement[] = [];
+  w.days.forEach((touches, i) => {
+    const day = DAYS[i]!;
+    statements.push(...upsertAtomStatements(env.DB, id, day, withMarks(atomsOf(id, day, touches), w.k), 7));
+    statements.push(
+      env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, 1, 1, ?)").bind(id, day, w.k),
+    );
+  });
+  for (const s of w.spend) {
+    const [source, medium, campaign] = TOUCHES[s.touch]!;
+    statements.push(
+      env.DB.prepare("INSERT OR REPLACE INTO spend (site, day, source, medium, campaign, currency, cost, platform_conversions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").bind(
+        id, s.day, source, s.anyMedium ? "" : medium, campaign, s.currency, s.cost, s.platform,
+      ),
+    );
+  }
+  await env.DB.batch(statements);
+  return { id, read: created.read_key };
+}
+
+const QUERIES = [
+  ...["campaign", "source", "medium", "day", "goal"].flatMap((group) => MODELS.map((model) => `group=${group}&model=${model}`)),
+  "group=campaign&goal=purchase",
+  "group=day&goal=signup&model=linear",
+  "group=source&goal=purchase&format=csv",
+];
+
+async function answers(site: { id: string; read: string }): Promise<string[]> {
+  return Promise.all(
+    QUERIES.map(async (q) => {
+      const res = await call(`/v1/stats?site=${site.id}&from=${DAYS[0]}&to=${DAYS[DAYS.length - 1]}&${q}`, { headers: { authorization: `Bearer ${site.read}` } });
+      expect(res.status, q).toBe(200);
+      return res.text();
+    }),
+  );
+}
+
+async function undecide(site: string): Promise<void> {
+  await env.DB.prepare("UPDATE rollup_days SET release_k = NULL WHERE site = ?").bind(site).run();
+}
+
+describe("release at rollup time", () => {
+  it("markDay marks exactly what releaseView releases, pools and withholds, in every view", () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        w.days.forEach((touches, i) => {
+          const atoms = atomsOf("s", DAYS[i]!, touches);
+          const marks = markDay(atoms, TRAFFIC_VIEW, w.k);
+          const traffic = atoms.filter((a) => a.goal === TRAFFIC_VIEW.goal && a.model === TRAFFIC_VIEW.model);
+          for (const goal of GOALS) {
+            for (const model of MODELS) {
+              const cells = atoms.filter((a) => a.goal === goal && a.model === model);
+              const [rel] = releaseView(cells, traffic, w.k);
+              const markOf = (c: { source: string; medium: string; campaign: string }) =>
+                marks[atoms.findIndex((a) => a.goal === goal && a.model === model && a.source === c.source && a.medium === c.medium && a.campaign === c.campaign)];
+              if (!rel) continue;
+              if (rel.withheld) for (const c of cells) expect(markOf(c)).toBe(RELEASE_WITHHELD);
+              for (const u of rel.units) {
+                if (u.kind === "atom") expect(markOf(u.cell)).toBe(RELEASE_ALONE);
+                else for (const c of u.cells) expect(markOf(c)).toBe(RELEASE_POOLED);
+              }
+            }
+          }
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("every query answers the same from SQL over the marks as from the release in the Worker", async () => {
+    await fc.assert(
+      fc.asyncProperty(world, async (w) => {
+        const site = await seed(w);
+        const decided = await answers(site);
+        await undecide(site.id);
+        const inWorker = await answers(site);
+        decided.forEach((a, i) => expect(a, QUERIES[i]).toBe(inWorker[i]));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("the answer follows the stored marks while they are for the site's k, and ignores them otherwise", async () => {
+    // Day 1: a big touch and two small ones; k = 5 pools the small ones into `other`.
+    const w: World = {
+      k: 5,
+      days: [
+        {
+          "0": { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 6, credit: 6, eur: 60, usd: undefined })) },
+          "3": { clicks: 2, visitors: 2, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined })) },
+          "4": { clicks: 3, visitors: 3, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined })) },
+        },
+      ],
+      spend: [],
+    };
+    const site = await seed(w);
+    const q = `/v1/stats?site=${site.id}&from=${DAYS[0]}&to=${DAYS[0]}&group=source`;
+    const get = async () => (await (await call(q, { headers: { authorization: `Bearer ${site.read}` } })).json()) as { rows: { source: string }[]; other: { visitors: number }; privacy: { suppressed: number } };
+    const before = await get();
+    expect(before.rows.map((r) => r.source)).toEqual(["google"]);
+    expect(before.other.visitors).toBe(5);
+    expect(before.privacy.suppressed).toBe(2);
+
+    // Forge a mark: "meta" released on its own. The SQL path must show it (it reads the marks)...
+    await env.DB.prepare("UPDATE atoms SET release = 1 WHERE site = ? AND source = 'meta' AND goal = '(macro)' AND model = 'last_click'").bind(site.id).run();
+    expect((await get()).rows.map((r) => r.source).sort()).toEqual(["google", "meta"]);
+    // ...and once the day's marks are for another k, the Worker releases the day again from the atoms.
+    await env.DB.prepare("UPDATE rollup_days SET release_k = 4 WHERE site = ?").bind(site.id).run();
+    expect(await get()).toEqual(before);
+  });
+
+  it("the rollup marks what it writes; after k changes, the cron re-marks the day for the new k", async () => {
+    const id = "decided-cron";
+    const created = await createSite({ id, domains: [`${id}.example`], privacy: { k: 2 } });
+    // Outside the cron's 7-day re-roll window (so only the re-marking can change it), inside raw retention.
+    const day = addDays(dayOf(Date.now(), "UTC"), -8);
+    const t0 = dayStart(day, "UTC");
+    await insertEvents(id, "UTC", [
+      ...["a", "b", "c"].map((v, i) => landing(t0 + (9 * 60 + i) * 60_000, v, "google", "cpc", "q4")),
+      ...["d", "e"].map((v, i) => landing(t0 + (10 * 60 + i) * 60_000, v, "meta", "cpc", "q4")),
+      landing(t0 + 11 * 3_600_000, "f", "news", "cpc", "q4"),
+    ]);
+    const rolled = await call("/v1/admin/rollup", withJson("POST", { site: id, from: day, to: day }, ADMIN));
+    expect(rolled.status).toBe(200);
+    const marks = async () =>
+      (await env.DB.prepare("SELECT source, release FROM atoms WHERE site = ? AND goal = '(macro)' AND model = 'last_click' ORDER BY source").bind(id).all<{ source: string; release: number }>()).results;
+    const releaseK = async () => (await env.DB.prepare("SELECT release_k FROM rollup_days WHERE site = ? AND day = ?").bind(id, day).first<{ release_k: number }>())?.release_k;
+    const unmarked = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM atoms WHERE site = ? AND release IS NULL").bind(id).first<{ n: number }>())?.n;
+    expect(await unmarked()).toBe(0);
+    expect(await releaseK()).toBe(2);
+    // k = 2: google (3) and meta (2) alone; news (1) pools, and takes meta with it to reach 2.
+    expect(await marks()).toEqual([
+      { source: "google", release: RELEASE_ALONE },
+      { source: "meta", release: RELEASE_POOLED },
+      { source: "news", release: RELEASE_POOLED },
+    ]);
+    const stats = async () => {
+      const res = await call(`/v1/stats?site=${id}&from=${day}&to=${day}&group=source`, { headers: { authorization: `Bearer ${created.read_key}` } });
+      return (await res.json()) as { rows: { source: string; visitors: number }[]; other: { visitors: number }; privacy: { k: number } };
+    };
+    expect((await stats()).rows).toMatchObject([{ source: "google", visitors: 3 }]);
+
+    expect((await call(`/v1/admin/sites/${id}`, withJson("PATCH", { privacy: { k: 4 } }, ADMIN))).status).toBe(200);
+    // Marks for k = 2 are no longer used: the Worker releases the day for k = 4 (every touch is under 4: all pooled).
+    const meanwhile = await stats();
+    expect(meanwhile.privacy.k).toBe(4);
+    expect(meanwhile.rows).toEqual([]);
+    expect(meanwhile.other.visitors).toBe(6);
+
+    // The other sites of this file have days to roll first; hourly runs continue until the re-mark is reached.
+    for (let run = 0; run < 10 && (await releaseK()) !== 4; run++) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "7 * * * *" }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    expect(await releaseK()).toBe(4);
+    expect((await marks()).map((m) => m.release)).toEqual([RELEASE_POOLED, RELEASE_POOLED, RELEASE_POOLED]);
+    expect(await stats()).toEqual(meanwhile);
+  });
+});
