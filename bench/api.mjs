@@ -74,8 +74,10 @@ async function loadAtoms(file, days) {
     }
   }
   // Rolled, but not yet marked (release_k NULL): the API releases these days in the Worker until the cron marks them.
-  const rolled = db.prepare(`INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, 0, 0, NULL)`);
-  for (const day of days) rolled.run(SITE, day);
+  // Rolled now, after every day ended, so the cron's planner sees nothing to re-roll (a re-roll would find no events).
+  const rolled = db.prepare(`INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, ?, ?, NULL)`);
+  const now = Date.now();
+  for (const day of days) rolled.run(SITE, day, now, now);
   db.exec("COMMIT");
   db.close();
   const after = await tableBytes(file, ["atoms"]);
@@ -110,7 +112,7 @@ async function sqlFloor(file, from, to) {
 async function markedDays(file) {
   const { DatabaseSync } = await import("node:sqlite");
   const db = new DatabaseSync(file, { readOnly: true });
-  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM rollup_days WHERE site = ? AND release_k IS NOT NULL`).get(SITE);
+  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM rollup_days WHERE site = ? AND day <= ? AND release_k IS NOT NULL`).get(SITE, utcDay(Date.now() - 86_400_000));
   db.close();
   return n;
 }

@@ -94,68 +94,58 @@ export async function readTraffic(db: D1Database, site: string, from: string, to
   return results;
 }
 
-/**
- * The key columns each grouping sums decided atoms by. Atoms released on their own (release = 1)
- * keep their key; pooled ones get NULL keys, so they sum into one `other` group. group=day keeps
- * the day for both, since a day's pool is part of that day's row.
- */
-const DECIDED_KEYS: Record<TouchGroup, [string, string, string]> = {
-  campaign: ["CASE WHEN a.release = 1 THEN a.source END", "CASE WHEN a.release = 1 THEN a.medium END", "CASE WHEN a.release = 1 THEN a.campaign END"],
-  source: ["CASE WHEN a.release = 1 THEN a.source END", "NULL", "NULL"],
-  medium: ["CASE WHEN a.release = 1 THEN a.medium END", "NULL", "NULL"],
-  day: ["a.day", "NULL", "NULL"],
+/** The key columns each grouping sums decided atoms by (group=goal sums each goal by day). */
+const DECIDED_KEYS: Record<TouchGroup, string[]> = {
+  campaign: ["a.source", "a.medium", "a.campaign"],
+  source: ["a.source"],
+  medium: ["a.medium"],
+  day: ["a.day"],
 };
 
-function keyOfDecided(group: TouchGroup, k1: string | null, k2: string | null, k3: string | null): RowKey | null {
-  if (k1 === null) return null;
+function keyOfDecided(group: TouchGroup, r: Record<string, unknown>): RowKey {
   switch (group) {
     case "campaign":
-      return { source: k1, medium: k2!, campaign: k3! };
+      return { source: String(r.source), medium: String(r.medium), campaign: String(r.campaign) };
     case "source":
-      return { source: k1 };
+      return { source: String(r.source) };
     case "medium":
-      return { medium: k1 };
+      return { medium: String(r.medium) };
     case "day":
-      return { day: k1 };
+      return { day: String(r.day) };
   }
 }
 
-interface SumRow {
+/** Currency codes written into a JSON path literal: ISO-4217, what the collector stores; any other key goes through json_each. */
+const PLAIN_CURRENCY = /^[A-Z]{3}$/;
+
+interface Summed {
   goal: string;
-  k1: string | null;
-  k2: string | null;
-  k3: string | null;
   clicks: number;
   visitors: number;
   conversions: number;
   credit: number;
   revenue: number;
+  [column: string]: unknown;
 }
 
 /**
  * The decided days of a range, summed in SQL: for each goal of the view (one goal, or every goal
- * of the model when `goal` is null), its rows under `group` and `other` from released marks, the
- * suppressed and withheld counts per day, and the released cells spend can attach to. One batch,
- * a seek per day on the (site, day, goal, model) prefix of the atoms' key; rows returned grow with
- * the answer, not with the days × touches read.
+ * of the model when `goal` is null), its rows under `group` from atoms released on their own (for
+ * group=day, every atom of a day not withheld), `other` from the pooled ones, the suppressed and
+ * withheld counts per day, and the released cells spend can attach to. Two batches: the first
+ * finds the currencies in range (so each becomes a SUM column of the second, one pass over the
+ * atoms instead of a json_each join), the days and the spend cells; the second sums. Reads seek
+ * per day on the (site, day, goal, model) prefix of the atoms' key; rows returned grow with the
+ * answer, not with the days × touches read.
  */
 export async function readDecided(db: D1Database, site: string, goal: string | null, model: string, group: TouchGroup, from: string, to: string, k: number): Promise<Map<string, DecidedView>> {
-  const [k1, k2, k3] = DECIDED_KEYS[group];
   const where = `a.site = ?1 AND a.day IN (${MARKED}) AND a.model = ?5` + (goal === null ? "" : " AND a.goal = ?6");
   const args = goal === null ? [site, from, to, k, model] : [site, from, to, k, model, goal];
-  const [sums, currencies, days, cells] = await db.batch([
-    db.prepare(
-      `SELECT a.goal, ${k1} AS k1, ${k2} AS k2, ${k3} AS k3, SUM(a.clicks) AS clicks, SUM(a.visitors) AS visitors, ` +
-        `SUM(a.conversions) AS conversions, SUM(a.credit) AS credit, SUM(a.revenue) AS revenue ` +
-        `FROM atoms a WHERE ${where} AND a.release >= 0 GROUP BY 1, 2, 3, 4`,
-    ).bind(...args),
-    db.prepare(
-      `SELECT a.goal, ${k1} AS k1, ${k2} AS k2, ${k3} AS k3, j.key AS currency, SUM(j.value) AS amount ` +
-        `FROM atoms a, json_each(a.revenue_by_currency) AS j WHERE ${where} AND a.release >= 0 GROUP BY 1, 2, 3, 4, 5`,
-    ).bind(...args),
+  const [currencies, days, cells] = await db.batch([
+    db.prepare(`SELECT DISTINCT j.key AS currency FROM atoms a, json_each(a.revenue_by_currency) AS j WHERE ${where}`).bind(...args),
     db.prepare(
       `SELECT a.goal, a.day, SUM(a.release <= 0) AS suppressed, MAX(a.release < 0) AS withheld ` +
-        `FROM atoms a WHERE ${where} GROUP BY 1, 2 HAVING SUM(a.release <= 0) > 0`,
+        `FROM atoms a WHERE ${where} GROUP BY a.day, a.goal HAVING SUM(a.release <= 0) > 0`,
     ).bind(...args),
     db.prepare(
       `SELECT a.goal, a.day, a.source, a.medium, a.campaign, a.clicks, a.visitors, a.conversions FROM atoms a WHERE ${where} ` +
@@ -163,41 +153,67 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
         "AND EXISTS (SELECT 1 FROM spend s WHERE s.site = ?1 AND s.day = a.day AND s.source = a.source AND s.campaign = a.campaign)",
     ).bind(...args),
   ]);
+  const codes = (currencies!.results as { currency: string }[]).map((r) => r.currency);
+  const unusual = codes.filter((c) => !PLAIN_CURRENCY.test(c));
+  const plain = codes.filter((c) => PLAIN_CURRENCY.test(c));
+  const perCurrency = plain.map((c, i) => `, SUM(a.revenue_by_currency ->> '$.${c}') AS c${i}`).join("");
+  const sums = "SUM(a.clicks) AS clicks, SUM(a.visitors) AS visitors, SUM(a.conversions) AS conversions, SUM(a.credit) AS credit, SUM(a.revenue) AS revenue" + perCurrency;
+  const keys = DECIDED_KEYS[group];
+  // group=day: in key order (day, goal), so SQLite groups without sorting.
+  const rowsGroup = group === "day" ? "a.day, a.goal" : ["a.goal", ...keys].join(", ");
+  // group=day rows hold their day's pool; every other grouping sums the pools into `other`.
+  const byDay = group === "day";
+  const statements = [
+    db.prepare(`SELECT a.goal, ${keys.join(", ")}, ${sums} FROM atoms a WHERE ${where} AND a.release ${byDay ? ">= 0" : "= 1"} GROUP BY ${rowsGroup}`).bind(...args),
+    db.prepare(byDay ? "SELECT 1 WHERE false" : `SELECT a.goal, ${sums} FROM atoms a WHERE ${where} AND a.release = 0 GROUP BY a.goal`).bind(...(byDay ? [] : args)),
+  ];
+  if (unusual.length > 0) {
+    // Any other key is summed through json_each, keyed like the rows (pooled atoms: null keys).
+    const keyOrNull = keys.map((c, i) => (byDay ? `${c} AS k${i}` : `CASE WHEN a.release = 1 THEN ${c} END AS k${i}`)).join(", ");
+    statements.push(
+      db.prepare(
+        `SELECT a.goal, ${keyOrNull}, j.key AS currency, SUM(j.value) AS amount FROM atoms a, json_each(a.revenue_by_currency) AS j ` +
+          `WHERE ${where} AND a.release >= 0 AND j.key IN (${unusual.map((c) => `'${c.replaceAll("'", "''")}'`).join(", ")}) GROUP BY ${keys.map((_, i) => `k${i}`).concat("a.goal", "j.key").join(", ")}`,
+      ).bind(...args),
+    );
+  }
+  const [rows, pools, odd] = await db.batch(statements);
+
   const out = new Map<string, DecidedView>();
   const viewOf = (g: string) => {
     let v = out.get(g);
     if (!v) out.set(g, (v = { rows: [], other: emptySums(), days: [], spendCells: [] }));
     return v;
   };
-  const rowsByKey = new Map<string, DecidedRow>();
-  const rowOf = (r: { goal: string; k1: string | null; k2: string | null; k3: string | null }) => {
-    const id = JSON.stringify([r.goal, r.k1, r.k2, r.k3]);
-    let row = rowsByKey.get(id);
-    if (!row) {
-      const key = keyOfDecided(group, r.k1, r.k2, r.k3);
-      const v = viewOf(r.goal);
-      row = { key, sums: key === null ? v.other : emptySums() };
-      if (key !== null) v.rows.push(row);
-      rowsByKey.set(id, row);
-    }
-    return row.sums;
+  const add = (into: DecidedRow["sums"], r: Summed) => {
+    into.clicks += r.clicks;
+    into.visitors += r.visitors;
+    into.conversions += r.conversions;
+    into.credit += r.credit;
+    into.revenue += r.revenue;
+    plain.forEach((c, i) => {
+      const amount = r[`c${i}`];
+      if (typeof amount === "number") into.revenue_by_currency[c] = (into.revenue_by_currency[c] ?? 0) + amount;
+    });
   };
-  for (const r of sums!.results as unknown as SumRow[]) {
-    const s = rowOf(r);
-    s.clicks += r.clicks;
-    s.visitors += r.visitors;
-    s.conversions += r.conversions;
-    s.credit += r.credit;
-    s.revenue += r.revenue;
+  const byKey = new Map<string, DecidedRow>();
+  for (const r of rows!.results as Summed[]) {
+    const row: DecidedRow = { key: keyOfDecided(group, r), sums: emptySums() };
+    add(row.sums, r);
+    viewOf(r.goal).rows.push(row);
+    byKey.set(JSON.stringify([r.goal, row.key]), row);
   }
-  for (const r of currencies!.results as unknown as (SumRow & { currency: string; amount: number })[]) {
-    const s = rowOf(r);
-    s.revenue_by_currency[r.currency] = (s.revenue_by_currency[r.currency] ?? 0) + r.amount;
+  for (const r of pools!.results as Summed[]) add(viewOf(r.goal).other, r);
+  for (const r of (odd?.results ?? []) as (Record<string, unknown> & { goal: string; currency: string; amount: number })[]) {
+    const v = viewOf(r.goal);
+    const key = r.k0 === null ? null : keyOfDecided(group, Object.fromEntries(keys.map((c, i) => [c.slice(2), r[`k${i}`]])));
+    const sums = key === null ? v.other : byKey.get(JSON.stringify([r.goal, key]))?.sums;
+    if (sums) sums.revenue_by_currency[r.currency] = (sums.revenue_by_currency[r.currency] ?? 0) + r.amount;
   }
-  for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
+  for (const r of days!.results as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }
-  for (const r of cells!.results as unknown as (TrafficCell & { goal: string; conversions: number })[]) {
+  for (const r of cells!.results as (TrafficCell & { goal: string; conversions: number })[]) {
     viewOf(r.goal).spendCells.push({
       day: r.day, source: r.source, medium: r.medium, campaign: r.campaign,
       clicks: r.clicks, visitors: r.visitors, conversions: r.conversions, credit: 0, revenue: 0, revenue_by_currency: {},
