@@ -173,7 +173,7 @@ export function releaseDay(day: string, cells: readonly Cell[], base: TrafficBas
 
 /**
  * Groups a view's atoms and the site's traffic by day and releases every day. `traffic` holds
- * every touch of every day in range, the same whatever the view (db/stats.ts readTraffic);
+ * every touch of every day in range, the same whatever the view (db/stats.ts readUndecided);
  * a touch with traffic but no atom in this view becomes an all-zero cell, so every view of a
  * day has the same touches and the same traffic base.
  */
@@ -223,7 +223,7 @@ export type ViewCell = Cell & { goal: string; model: string };
  * The release of every view of one site-day, decided at rollup time: for each atom, whether
  * releaseView would release it on its own, pool it, or withhold its day — exactly the decision
  * the API would otherwise take per request, so the API can sum released atoms in SQL. The
- * traffic reference is the `traffic` view's atoms, as db/stats.ts readTraffic reads it.
+ * traffic reference is the `traffic` view's atoms, as db/stats.ts readUndecided reads it.
  * Marks come back in the order of `atoms`.
  */
 export function markDay(atoms: readonly ViewCell[], traffic: { goal: string; model: string }, k: number): ReleaseMark[] {

@@ -6,9 +6,9 @@ import type { Group } from "./query";
 export type RowKey = { source: string; medium: string; campaign: string } | { source: string } | { medium: string } | { day: string };
 export type TouchGroup = Exclude<Group, "goal">;
 
-/** A row of a view's decided days, summed in SQL (db/stats.ts readDecided); key null = the pools. */
+/** A row of a view's decided days, summed in SQL (db/stats.ts readDecided). */
 export interface DecidedRow {
-  key: RowKey | null;
+  key: RowKey;
   sums: Sums;
 }
 
@@ -88,11 +88,11 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   const withheld: string[] = [];
   // Decided days: already released and summed by the database.
   for (const r of decided.rows) {
-    addCell(r.key === null ? other : rowOf(r.key), asCell(r.sums));
-    addCell(totals, asCell(r.sums));
+    addCell(rowOf(r.key), r.sums);
+    addCell(totals, r.sums);
   }
-  addCell(other, asCell(decided.other));
-  addCell(totals, asCell(decided.other));
+  addCell(other, decided.other);
+  addCell(totals, decided.other);
   for (const d of decided.days) {
     suppressed += d.suppressed;
     if (d.withheld) withheld.push(d.day);
@@ -116,11 +116,6 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   const shown = [...rows.values()].filter((r) => !isEmpty(r.sums));
   shown.sort(group === "day" ? byDay : byWeight);
   return { rows: shown, other, totals, suppressed, withheld_days: withheld };
-}
-
-/** Sums of released atoms as the cell addCell takes (no touch: the row key says where it goes). */
-function asCell(s: Sums): Cell {
-  return { day: "", source: "", medium: "", campaign: "", clicks: s.clicks, visitors: s.visitors, conversions: s.conversions, credit: s.credit, revenue: s.revenue, revenue_by_currency: s.revenue_by_currency };
 }
 
 function byDay(a: { key: RowKey }, b: { key: RowKey }): number {

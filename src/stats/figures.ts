@@ -50,8 +50,11 @@ export function emptySums(): Sums {
   return { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, revenue_by_currency: {}, cost_by_currency: {}, platform_conversions: null };
 }
 
+/** What addCell adds: a released cell, a pool's sum, or sums the database made of released atoms. */
+export type Amounts = Pick<Cell, "clicks" | "visitors" | "conversions" | "credit" | "revenue" | "revenue_by_currency">;
+
 /** Adds a released cell or pool sum into `s` (mutates `s`, which the caller owns). */
-export function addCell(s: Sums, c: Cell): void {
+export function addCell(s: Sums, c: Amounts): void {
   s.clicks += c.clicks;
   s.visitors += c.visitors;
   s.conversions += c.conversions;

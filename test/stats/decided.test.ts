@@ -32,8 +32,8 @@ const MODELS = ["last_click", "linear"];
 // so SQL and JavaScript add it up to the same double whatever the order.
 const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 60 }));
 const quarters = fc.integer({ min: 0, max: 4000 }).map((n) => n / 4);
-// `odd`: a revenue key that is not an ISO code (with a quote), which the SQL path sums through json_each.
-const perView = fc.record({ conversions: count, credit: quarters, eur: quarters, usd: fc.option(quarters, { nil: undefined }), odd: fc.option(quarters, { nil: undefined, freq: 8 }) });
+// `all`: Albanian lek, whose code is an SQL keyword (ALL), as a third currency now and then.
+const perView = fc.record({ conversions: count, credit: quarters, eur: quarters, usd: fc.option(quarters, { nil: undefined }), all: fc.option(quarters, { nil: undefined, freq: 8 }) });
 const perTouch = fc.record({
   clicks: count,
   visitors: count,
@@ -66,7 +66,7 @@ function atomsOf(site: string, day: string, touches: World["days"][number]): Ato
     for (const goal of GOALS) {
       for (const model of MODELS) {
         const x = t.views[v++]!;
-        const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.odd === undefined ? {} : { "x'old": x.odd }) };
+        const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.all === undefined ? {} : { ALL: x.all }) };
         atoms.push({ site, day, source, medium, campaign, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur + (x.usd ?? 0), revenue_by_currency: byCurrency });
       }
     }
@@ -168,9 +168,9 @@ describe("release at rollup time", () => {
       k: 5,
       days: [
         {
-          "0": { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 6, credit: 6, eur: 60, usd: undefined, odd: undefined })) },
-          "3": { clicks: 2, visitors: 2, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined, odd: undefined })) },
-          "4": { clicks: 3, visitors: 3, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined, odd: undefined })) },
+          "0": { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 6, credit: 6, eur: 60, usd: undefined, all: undefined })) },
+          "3": { clicks: 2, visitors: 2, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined, all: undefined })) },
+          "4": { clicks: 3, visitors: 3, views: Array.from({ length: 6 }, () => ({ conversions: 0, credit: 0, eur: 0, usd: undefined, all: undefined })) },
         },
       ],
       spend: [],
