@@ -115,10 +115,7 @@ export function atomKeyId(k: AtomKey): string {
 /** Every atom of one site-day, as stored (the re-marking of rollup/release.ts reads them back). */
 export async function readDayAtoms(db: D1Database, site: string, day: string): Promise<Atom[]> {
   const { results } = await db
-    .prepare(
-      "SELECT site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release " +
-        "FROM atoms WHERE site = ? AND day = ?",
-    )
+    .prepare("SELECT * FROM atoms WHERE site=? AND day=?")
     .bind(site, day)
     .all<Omit<Atom, "revenue_by_currency"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));

@@ -252,7 +252,7 @@ export function markDone(db: D1Database, site: string, day: string, cursor: numb
 
 /** Records that a site-day's atoms were (re-)marked for k (written in the batch that rewrites them). */
 export function markReleased(db: D1Database, site: string, day: string, k: number): D1PreparedStatement {
-  return db.prepare("UPDATE rollup_days SET release_k = ?3 WHERE site = ?1 AND day = ?2").bind(site, day, k);
+  return db.prepare("UPDATE rollup_days SET release_k=?3 WHERE site=?1 AND day=?2").bind(site, day, k);
 }
 
 /**
@@ -261,7 +261,7 @@ export function markReleased(db: D1Database, site: string, day: string, k: numbe
  */
 export async function staleReleaseDays(db: D1Database, site: string, k: number, limit: number): Promise<string[]> {
   const { results } = await db
-    .prepare("SELECT day FROM rollup_days WHERE site = ? AND status = 'done' AND release_k IS NOT ? ORDER BY day DESC LIMIT ?")
+    .prepare("SELECT day FROM rollup_days WHERE site=? AND status='done' AND release_k IS NOT ? ORDER BY day DESC LIMIT ?")
     .bind(site, k, limit)
     .all<{ day: string }>();
   return results.map((r) => r.day);
