@@ -1,7 +1,7 @@
 import type { Cell, TrafficCell } from "../privacy/release";
 import type { DecidedView, RowKey, TouchGroup } from "../stats/aggregate";
-import { addCell, emptySums, type Amounts, type Sums } from "../stats/figures";
-import { MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
+import { addCell, emptySums, type Sums } from "../stats/figures";
+import { chunks, MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
 import { readSpend } from "./spend";
 import type { FunnelDayRow } from "../stats/funnel";
 
@@ -24,6 +24,9 @@ interface AtomRow extends TrafficCell {
  * in SQL (readDecided) and releases only the other days in the Worker (readUndecided).
  */
 const MARKED = "SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND release_k=?4";
+
+/** Currency columns per summing statement: D1 answers at most 100 columns (101: "too many columns in result set"). */
+const CURRENCY_COLUMNS = 50;
 
 function parseCurrencies(json: string): Record<string, number> {
   try {
@@ -72,9 +75,11 @@ const DECIDED_KEYS: Record<TouchGroup, string[]> = {
  * finds the currencies in range (each becomes a SUM column of the second: one pass over the atoms
  * instead of a json_each join), the days and the spend cells; the second sums. Reads seek per day
  * on the (site, day, goal, model) prefix of the atoms' key; rows returned grow with the answer,
- * not with the days × touches read. Currency keys are ISO-4217 codes (the collector and the site
- * config accept nothing else), so they can be written into the JSON paths; quoted as column
- * names, since some are SQL keywords (ALL).
+ * not with the days × touches read.
+ * NOTE: the currency codes are written into the SQL, not bound: the public pixel can put any of
+ * ~180 ISO-4217 codes into a day, and D1 binds at most 100 parameters per statement. Only codes
+ * of exactly three capital letters are written (all the collector and site config accept), so
+ * nothing else can reach the statement text. https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function readDecided(db: D1Database, site: string, goal: string | null, model: string, group: TouchGroup, from: string, to: string, k: number): Promise<Map<string, DecidedView>> {
   const where = ` FROM atoms WHERE site=?1 AND day IN (${MARKED}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
@@ -89,16 +94,23 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
     ),
   ]);
   const codes = currencies!.results.map((r) => String(r.c)).filter((c) => /^[A-Z]{3}$/.test(c));
-  const sums = "SUM(clicks) AS clicks,SUM(visitors) AS visitors,SUM(conversions) AS conversions,SUM(credit) AS credit,SUM(revenue) AS revenue" +
-    codes.map((c) => `,SUM(revenue_by_currency->>'$.${c}') AS "${c}"`).join("");
   const keys = DECIDED_KEYS[group];
   // group=day rows hold their day's pool, grouped in key order (day, goal) so SQLite need not sort;
-  // every other grouping sums released atoms by key and the pools into `other`.
+  // every other grouping sums released atoms by key and the pools into `other`. Currencies go
+  // CURRENCY_COLUMNS to a statement (SQLite caps a result's columns): the first statement of each
+  // pair also sums the counts, the others only their currencies.
   const byDay = group === "day";
-  const [rows, pools] = await db.batch<Record<string, number>>([
-    q(`SELECT goal,${keys},${sums}${where} AND release${byDay ? ">=0 GROUP BY day,goal" : `=1 GROUP BY goal,${keys}`}`),
-    q(`SELECT goal,${sums}${where} AND release=${byDay ? "NULL" : 0} GROUP BY goal`),
-  ]);
+  const parts = codes.length > 0 ? chunks(codes, CURRENCY_COLUMNS) : [[]];
+  const results = await db.batch<Record<string, number>>(
+    parts.flatMap((part) => {
+      const sums = "SUM(clicks) AS clicks,SUM(visitors) AS visitors,SUM(conversions) AS conversions,SUM(credit) AS credit,SUM(revenue) AS revenue" +
+        part.map((c, i) => `,SUM(revenue_by_currency->>'$.${c}') AS c${i}`).join("");
+      return [
+        q(`SELECT goal,${keys},${sums}${where} AND release${byDay ? ">=0 GROUP BY day,goal" : `=1 GROUP BY goal,${keys}`}`),
+        q(`SELECT goal,${sums}${where} AND release=${byDay ? "NULL" : 0} GROUP BY goal`),
+      ];
+    }),
+  );
 
   const out = new Map<string, DecidedView>();
   const viewOf = (g: unknown) => {
@@ -106,15 +118,24 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
     if (!v) out.set(String(g), (v = { rows: [], other: emptySums(), days: [], spendCells: [] }));
     return v;
   };
-  const add = (into: Sums, r: Record<string, number>) => {
-    addCell(into, { ...r, revenue_by_currency: Object.fromEntries(codes.flatMap((c) => (r[c] === null ? [] : [[c, r[c]]]))) } as unknown as Amounts);
-  };
-  for (const r of rows!.results) {
-    const row = { key: Object.fromEntries(keys.map((c) => [c, r[c]])) as unknown as RowKey, sums: emptySums() };
-    add(row.sums, r);
-    viewOf(r.goal).rows.push(row);
-  }
-  for (const r of pools!.results) add(viewOf(r.goal).other, r);
+  const rowsByKey = new Map<string, Sums>();
+  parts.forEach((part, p) => {
+    const add = (into: Sums, r: Record<string, number>) => {
+      const amounts = { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, ...(p === 0 ? r : {}) };
+      addCell(into, { ...amounts, revenue_by_currency: Object.fromEntries(part.flatMap((c, i) => (r[`c${i}`] === null ? [] : [[c, r[`c${i}`]!]]))) });
+    };
+    for (const r of results[2 * p]!.results) {
+      const key = Object.fromEntries(keys.map((c) => [c, r[c]])) as unknown as RowKey;
+      const id = JSON.stringify([r.goal, key]);
+      let sums = rowsByKey.get(id);
+      if (!sums) {
+        rowsByKey.set(id, (sums = emptySums()));
+        viewOf(r.goal).rows.push({ key, sums });
+      }
+      add(sums, r);
+    }
+    for (const r of results[2 * p + 1]!.results) add(viewOf(r.goal).other, r);
+  });
   for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }

@@ -191,6 +191,19 @@ describe("release at rollup time", () => {
     expect(await get()).toEqual(before);
   });
 
+  it("sums a day with 150 currencies (more than D1 binds parameters) the same as the Worker", async () => {
+    // The public pixel accepts any ISO-4217 code, so one day can carry far more currencies than
+    // D1's 100 bound parameters; the SQL path must not bind one per currency.
+    const codes = Array.from({ length: 150 }, (_, i) => `X${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`);
+    const site = await seed({ k: 2, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
+    const many = Object.fromEntries(codes.map((c, i) => [c, i / 4]));
+    await env.DB.prepare("UPDATE atoms SET revenue_by_currency = ? WHERE site = ?").bind(JSON.stringify(many), site.id).run();
+    const decided = await answers(site);
+    expect(JSON.parse(decided[0]!).totals.revenue_by_currency).toEqual(Object.fromEntries(codes.map((c, i) => [c, i / 4])));
+    await undecide(site.id);
+    expect(await answers(site)).toEqual(decided);
+  });
+
   it("the rollup marks what it writes; after k changes, the cron re-marks the day for the new k", async () => {
     const id = "decided-cron";
     const created = await createSite({ id, domains: [`${id}.example`], privacy: { k: 2 } });
