@@ -64,7 +64,7 @@ export interface DayFact extends SiteDay {
 }
 
 const FACT_PAIRS_PER_STATEMENT = 500;
-const SITES_PER_SCAN = 100;
+export const SITES_PER_SCAN = 100;
 
 /**
  * 1 query per 500 site-days. The highest events.rowid of each site-day and its rollup_days row:
@@ -256,15 +256,23 @@ export function markReleased(db: D1Database, site: string, day: string, k: numbe
 }
 
 /**
- * Rolled days of a site whose atoms were marked for another k than the site's (k changed, or
- * rolled before marks existed), newest first: the scheduled run re-marks them (rollup/release.ts).
+ * Rolled days whose atoms were marked for another k than their site's (k changed, or rolled
+ * before marks existed), newest first, for up to SITES_PER_SCAN sites per statement (one seek
+ * per site): the scheduled run re-marks them (rollup/release.ts).
  */
-export async function staleReleaseDays(db: D1Database, site: string, k: number, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT day FROM rollup_days WHERE site=? AND status='done' AND release_k IS NOT ? ORDER BY day DESC LIMIT ?")
-    .bind(site, k, limit)
-    .all<{ day: string }>();
-  return results.map((r) => r.day);
+export async function staleReleaseDays(db: D1Database, sites: readonly { site: string; k: number }[], limit: number): Promise<SiteDay[]> {
+  const out: SiteDay[] = [];
+  for (const chunk of chunks(sites, SITES_PER_SCAN)) {
+    const { results } = await db
+      .prepare(
+        "SELECT r.site AS site, r.day AS day FROM json_each(?1) AS p JOIN rollup_days r ON r.site = p.value ->> 0 " +
+          "WHERE r.status = 'done' AND r.release_k IS NOT p.value ->> 1 ORDER BY r.day DESC LIMIT ?2",
+      )
+      .bind(JSON.stringify(chunk.map((s) => [s.site, s.k])), limit)
+      .all<SiteDay>();
+    out.push(...results);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readDayAtoms, TRAFFIC_VIEW, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
-import { markReleased, staleReleaseDays } from "../db/rollup";
+import { markReleased, staleReleaseDays, SITES_PER_SCAN } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
 import { markDay } from "../privacy/release";
 import type { QueryBudget } from "./budget";
@@ -17,21 +17,23 @@ export function withMarks(atoms: readonly Atom[], k: number): Atom[] {
   return atoms.map((a, i) => ({ ...a, release: marks[i]! }));
 }
 
-/** Stale days listed per site and run (each re-mark costs 2 + atoms/500 queries of the budget). */
+/** Stale days listed per run and SITES_PER_SCAN sites (each re-mark costs 2 + atoms/500 queries of the budget). */
 export const REMARK_DAYS = 400;
 
 /**
- * Re-marks a site's days marked for another k, within the budget. Returns the days done, or
- * null when the budget ran out first (the next run continues: the stale days are still stale).
+ * Re-marks the days of `sites` marked for another k than their site's, newest first, within the
+ * budget: one query finds them for up to 100 sites. Returns the days done, or null when the budget
+ * ran out first (the next run continues: the stale days are still stale).
  */
-export async function remarkStaleDays(db: D1Database, site: SiteRecord, budget: QueryBudget, limit = REMARK_DAYS, per = ATOMS_PER_STATEMENT): Promise<number | null> {
-  const k = site.config.privacy.k;
-  if (!budget.take(1)) return null;
+export async function remarkStaleDays(db: D1Database, sites: readonly SiteRecord[], budget: QueryBudget, limit = REMARK_DAYS, per = ATOMS_PER_STATEMENT): Promise<number | null> {
+  const byId = new Map(sites.map((s) => [s.config.id, s]));
+  if (!budget.take(Math.ceil(sites.length / SITES_PER_SCAN))) return null;
   let done = 0;
-  for (const day of await staleReleaseDays(db, site.config.id, k, limit)) {
+  for (const { site: id, day } of await staleReleaseDays(db, sites.map((s) => ({ site: s.config.id, k: s.config.privacy.k })), limit)) {
+    const k = byId.get(id)!.config.privacy.k;
     if (!budget.take(1)) return null;
-    const atoms = withMarks(await readDayAtoms(db, site.config.id, day), k);
-    const statements = [...upsertAtomStatements(db, site.config.id, day, atoms, per), markReleased(db, site.config.id, day, k)];
+    const atoms = withMarks(await readDayAtoms(db, id, day), k);
+    const statements = [...upsertAtomStatements(db, id, day, atoms, per), markReleased(db, id, day, k)];
     if (!budget.take(statements.length)) return null;
     await db.batch(statements);
     done += 1;

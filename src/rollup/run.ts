@@ -70,13 +70,10 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
     summary.atoms += res.atoms;
     summary.events += res.events;
   }
-  for (const site of summary.complete ? sites : []) {
-    const n = await remarkStaleDays(db, site, budget);
-    if (n === null) {
-      summary.complete = false;
-      break;
-    }
-    summary.remarked += n;
+  if (summary.complete && sites.length > 0) {
+    const n = await remarkStaleDays(db, sites, budget);
+    if (n === null) summary.complete = false;
+    else summary.remarked = n;
   }
 
   budget.release();
