@@ -85,9 +85,10 @@ async function loadAtoms(file, days) {
 }
 
 /**
- * The SQL floor: the stats route's two atom reads (the asked view and the traffic reference),
- * run by node:sqlite on the same file — what is left of a request's time is D1's transport and
- * the Worker's own work (release, grouping, JSON).
+ * The SQL floor of the in-Worker release (days not marked yet): reading the asked view's and the
+ * traffic reference's atoms (two rows per atom here, where the view is the reference), run by
+ * node:sqlite on the same file — what is left of such a request's time is D1's transport and the
+ * Worker's own work (release, grouping, JSON). Marked days are summed in SQL and read no such rows.
  */
 async function sqlFloor(file, from, to) {
   const { DatabaseSync } = await import("node:sqlite");
@@ -164,7 +165,7 @@ async function main() {
 
   for (const [label, from] of [["30 days", from30], ["365 days", from365]]) {
     const floor = await sqlFloor(file, from, to);
-    console.log(`SQL floor, ${label}: the route's two atom reads (${fmt(floor.rows)} rows) take ${fmt(floor.p50, 1)} ms in node:sqlite on the same file`);
+    console.log(`SQL floor of the in-Worker release, ${label}: reading the view and the traffic reference (${fmt(floor.rows)} rows) takes ${fmt(floor.p50, 1)} ms in node:sqlite on the same file`);
   }
 
   dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev2.log"), extraArgs: ["--test-scheduled"] });
