@@ -20,7 +20,7 @@ import { noiseAtom, noiseFunnelStep } from "../privacy/noise";
 import { buildAtoms } from "./atoms";
 import { withMarks } from "./release";
 import type { QueryBudget } from "./budget";
-import { decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
+import { clampKey, decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
 
 /**
  * Conversions read per query.
@@ -95,7 +95,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     if (rows.length === 0) break;
     if (cfg.clamp && resume) {
       // Clamp counts of visitors already seen by an earlier invocation of this roll.
-      const unseen = [...new Set(rows.map((r) => r.visitor).filter((v): v is string => v !== null && !checked.has(v)))];
+      const unseen = [...new Set(rows.map(clampKey).filter((v) => !checked.has(v)))];
       if (unseen.length > 0) {
         if (!budget.take(Math.ceil(unseen.length / 1000))) return null;
         for (const [v, c] of await scratchClampCounts(db, id, day, startedAt, unseen)) counts.set(v, c);

@@ -61,13 +61,38 @@ export function partialKeyId(k: PartialKey): string {
 }
 
 /**
+ * Whom a conversion is clamped as (epsilon sites): its visitor hash, or — for a conversion without
+ * one (a server event sent without `client`) — a stand-in derived from everything the event says
+ * about its person: the journey the server sent (touches with their times) and its landing touch.
+ * One person's conversions of a day carry the same journey, so they count once per goal key like
+ * a visitor's; conversions that carry nothing to tell people apart share one stand-in per touch
+ * and count as one person's (docs/PRIVACY.md "Clamps"). The stand-in is a 64-bit FNV-1a hash
+ * prefixed with "~", a character visitor hashes (base64url) never contain, so the two never meet.
+ */
+export function clampKey(row: ConversionRow): string {
+  if (row.visitor !== null) return row.visitor;
+  return `~${fnv1a64(JSON.stringify([row.journey, row.touch_kind, row.source, row.medium, row.campaign, row.content, row.term]))}`;
+}
+
+/** 64-bit FNV-1a of a string's UTF-16 code units, as 16 hex digits (a short, stable scratch key). */
+function fnv1a64(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) {
+    h ^= BigInt(s.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}
+
+/**
  * Adds one conversion to `into`: for each goal key it counts toward (its goal, and MACRO_GOAL
  * for a macro goal) and each model, every touch key with credit gets +1 conversion, the credit,
  * and value × credit as revenue (in the site currency) and by currency. Events whose name is not
- * a configured goal are not conversions and are ignored. With `cfg.clamp`, a visitor counts at
- * most CLAMP.conversionsPerVisitorDay conversions per goal key and day (tracked in `counts`,
- * in the order conversions are folded) and a value at most CLAMP.valuePerConversion.
- * Returns the visitor whose clamp count changed, if any.
+ * a configured goal are not conversions and are ignored. With `cfg.clamp`, a visitor (or the
+ * stand-in of `clampKey` for a conversion without one) counts at most
+ * CLAMP.conversionsPerVisitorDay conversions per goal key and day (tracked in `counts`, in the
+ * order conversions are folded) and a value at most CLAMP.valuePerConversion.
+ * Returns the clamp key whose count changed, if any.
  */
 export function foldConversion(into: Partials, row: ConversionRow, cfg: FoldConfig, counts: ClampCounts): string | null {
   const goal = cfg.goals.get(row.name);
@@ -82,13 +107,14 @@ export function foldConversion(into: Partials, row: ConversionRow, cfg: FoldConf
 
   let keys = goal.tier === "macro" ? [row.name, MACRO_GOAL] : [row.name];
   let touchedVisitor: string | null = null;
-  if (cfg.clamp && row.visitor !== null) {
-    const seen = counts.get(row.visitor) ?? {};
+  if (cfg.clamp) {
+    const who = clampKey(row);
+    const seen = counts.get(who) ?? {};
     keys = keys.filter((g) => (seen[g] ?? 0) < CLAMP.conversionsPerVisitorDay);
     if (keys.length === 0) return null;
     for (const g of keys) seen[g] = (seen[g] ?? 0) + 1;
-    counts.set(row.visitor, seen);
-    touchedVisitor = row.visitor;
+    counts.set(who, seen);
+    touchedVisitor = who;
   }
 
   const touches = journeyOf({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConversionRow } from "../../src/db/rollup";
 import { buildAtoms } from "../../src/rollup/atoms";
-import { decodePartialsInto, encodePartials, foldConversion, mergePartials, partialKeyId, type ClampCounts, type FoldConfig, type Partials } from "../../src/rollup/fold";
+import { clampKey, decodePartialsInto, encodePartials, foldConversion, mergePartials, partialKeyId, type ClampCounts, type FoldConfig, type Partials } from "../../src/rollup/fold";
 import { CLAMP } from "../../src/privacy/noise";
 
 const T = Date.UTC(2026, 10, 20, 12);
@@ -56,8 +56,9 @@ describe("foldConversion", () => {
     expect(foldConversion(p, conv("purchase", { value: 5000 }), cfg(true), counts)).toBe("v");
     expect(foldConversion(p, conv("purchase", { value: 10 }), cfg(true), counts)).toBeNull();
     foldConversion(p, conv("purchase", { visitor: "w", value: -5000 }), cfg(true), counts);
-    // a visitor-less conversion cannot be clamped per visitor and counts on its own
-    foldConversion(p, conv("purchase", { visitor: null, value: 1 }), cfg(true), counts);
+    // a visitor-less conversion is clamped under its stand-in (here: nothing but the direct touch)
+    expect(foldConversion(p, conv("purchase", { visitor: null, value: 1 }), cfg(true), counts)).toMatch(/^~[0-9a-f]{16}$/);
+    expect(foldConversion(p, conv("purchase", { visitor: null, value: 1 }), cfg(true), counts)).toBeNull();
     expect(get(p, "direct", "purchase", "last_click")).toEqual({
       conversions: 3,
       credit: 3,
@@ -69,6 +70,33 @@ describe("foldConversion", () => {
     foldConversion(p, conv("lead"), cfg(true), counts);
     expect(get(p, "direct", "lead", "linear")?.conversions).toBe(1);
     expect(get(p, "direct", "(macro)", "linear")?.conversions).toBe(3);
+  });
+});
+
+describe("clamping conversions without a visitor (server events without `client`)", () => {
+  it("counts one journey's conversions once per goal key and day, like a visitor's, and keeps journeys apart", () => {
+    const p: Partials = new Map();
+    const counts: ClampCounts = new Map();
+    const alice = journey("google", "bing");
+    const bob = JSON.stringify([{ time: T - 7_200_000, source: "bing", medium: "cpc", campaign: "(none)", content: null, term: null, view: false }]);
+    for (let i = 0; i < 5; i++) foldConversion(p, conv("purchase", { visitor: null, value: 100, journey: alice }), cfg(true), counts);
+    foldConversion(p, conv("purchase", { visitor: null, value: 100, journey: bob }), cfg(true), counts);
+    // Five purchases of one journey count as one; bob's (another journey, same last touch) as another.
+    expect(get(p, "bing", "purchase", "last_click")).toEqual({ conversions: 2, credit: 2, revenue: 200, byCurrency: { EUR: 200 } });
+    expect(get(p, "google", "(macro)", "first_click")?.conversions).toBe(1);
+    // Without clamping (no epsilon) every conversion counts, as before.
+    const plain: Partials = new Map();
+    for (let i = 0; i < 5; i++) foldConversion(plain, conv("purchase", { visitor: null, value: 100, journey: alice }), cfg(false), new Map());
+    expect(get(plain, "bing", "purchase", "last_click")?.conversions).toBe(5);
+  });
+
+  it("gives a stand-in that depends on the journey and touch only, and never equals a visitor hash", () => {
+    const row = conv("purchase", { visitor: null, journey: journey("google") });
+    expect(clampKey(row)).toBe(clampKey({ ...row, value: 5, rowid: 99, ts: T + 1 }));
+    expect(clampKey(row)).not.toBe(clampKey({ ...row, journey: journey("bing") }));
+    expect(clampKey({ ...row, journey: null, source: "google" })).not.toBe(clampKey({ ...row, journey: null, source: "bing" }));
+    expect(clampKey({ ...row, visitor: "abc_-123" })).toBe("abc_-123");
+    expect(clampKey(row).startsWith("~")).toBe(true);
   });
 });
 
