@@ -108,13 +108,14 @@ CREATE TABLE atoms (
   PRIMARY KEY (site, day, goal, model, source, medium, campaign)
 ) WITHOUT ROWID;
 
--- Funnel steps per day: visitors reaching step `step` (0-based) in order on that day.
+-- Funnel steps per day: visitors reaching step `step` (0-based) in order on that day, always
+-- noised (docs/PRIVACY.md "Funnels"), with the funnel's steps as they were when the day was rolled.
 CREATE TABLE funnel_days (
   site     TEXT NOT NULL,
   day      TEXT NOT NULL,
   funnel   TEXT NOT NULL,
   step     INTEGER NOT NULL,
-  visitors INTEGER NOT NULL,
+  visitors INTEGER NOT NULL, steps TEXT,  -- 0005 (ALTER TABLE, hence the layout): JSON array of the funnel's steps
   PRIMARY KEY (site, day, funnel, step)
 ) WITHOUT ROWID;
 

@@ -196,7 +196,7 @@ export const openApiDocument = {
         },
         ["site", "from", "to", "model", "goal", "privacy", "rows", "other", "totals", "updated_at"],
       ),
-      Funnel: obj({ site: STR, from: DAY, to: DAY, funnel: STR, steps: arr(obj({ name: STR, visitors: INT }, ["name", "visitors"])), privacy: ref("Privacy") }, ["funnel", "steps", "privacy"]),
+      Funnel: obj({ site: STR, from: DAY, to: DAY, funnel: STR, steps: arr(obj({ name: STR, visitors: INT }, ["name", "visitors"])), other_steps_days: arr(DAY), privacy: ref("Privacy") }, ["funnel", "steps", "other_steps_days", "privacy"]),
     },
   },
   paths: {

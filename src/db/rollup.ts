@@ -217,16 +217,25 @@ export async function funnelCounts(db: D1Database, site: string, day: string, up
   return steps.map((_, i) => row?.[`n${i}`] ?? 0);
 }
 
+/** One funnel step of one day as stored: with the funnel's steps at the time (migrations/0005). */
+export interface FunnelStepRow {
+  funnel: string;
+  /** every step of the funnel when the day was rolled up */
+  steps: readonly string[];
+  step: number;
+  visitors: number;
+}
+
 /** Statements (2) replacing one site-day's funnel_days with `rows`. */
-export function replaceFunnelDays(db: D1Database, site: string, day: string, rows: readonly { funnel: string; step: number; visitors: number }[]): D1PreparedStatement[] {
+export function replaceFunnelDays(db: D1Database, site: string, day: string, rows: readonly FunnelStepRow[]): D1PreparedStatement[] {
   return [
     db.prepare(`DELETE FROM funnel_days WHERE site = ? AND day = ?`).bind(site, day),
     db
       .prepare(
-        "INSERT INTO funnel_days (site, day, funnel, step, visitors) " +
-          "SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2 FROM json_each(?3) AS f",
+        "INSERT INTO funnel_days (site, day, funnel, step, visitors, steps) " +
+          "SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value -> 3 FROM json_each(?3) AS f",
       )
-      .bind(site, day, JSON.stringify(rows.map((r) => [r.funnel, r.step, r.visitors]))),
+      .bind(site, day, JSON.stringify(rows.map((r) => [r.funnel, r.step, r.visitors, r.steps]))),
   ];
 }
 

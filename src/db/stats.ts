@@ -152,10 +152,15 @@ export async function readUpdatedAt(db: D1Database, site: string, from: string, 
   return row?.at ?? null;
 }
 
-/** Daily step counts of one funnel. */
+/** Daily step counts of one funnel, each with the steps (JSON) its day was rolled up with. */
 export async function readFunnelDays(db: D1Database, site: string, funnel: string, from: string, to: string): Promise<FunnelDayRow[]> {
   const { results } = await db
-    .prepare(`SELECT day, step, visitors FROM funnel_days WHERE site = ? AND funnel = ? AND day BETWEEN ? AND ? ORDER BY day, step`)
+    .prepare(
+      `SELECT day, step, visitors, steps
+       FROM funnel_days
+       WHERE site = ? AND funnel = ? AND day BETWEEN ? AND ?
+       ORDER BY day, step`,
+    )
     .bind(site, funnel, from, to)
     .all<FunnelDayRow>();
   return results;

@@ -1,12 +1,15 @@
 import type { Atom } from "../db/atoms";
 
 /**
- * Differential-privacy noise the rollup adds to the atoms of sites with `privacy.epsilon` set
- * (docs/PRIVACY.md "Noise"). Each number gets integer two-sided geometric noise
- * P(z) ∝ α^|z| with α = exp(−ε / sensitivity) — the discrete Laplace mechanism — and is then
- * clamped at 0. The randomness is HMAC-SHA-256 (WebCrypto) keyed by the site's secret over the
- * atom's identity and true numbers, so rolling the same data up again gives the same answer and
- * repeated reads cannot average the noise away.
+ * Differential-privacy noise the rollup adds to the atoms of sites with `privacy.epsilon` set,
+ * and to every funnel step count (docs/PRIVACY.md "Noise", "Funnels"). Each number x is released
+ * as max(0, ⌊x + U⌋ + Z): U uniform in [0, 1) rounds it to a whole number without bias
+ * (randomised rounding: up with probability equal to its fraction), Z is integer two-sided
+ * geometric noise P(z) ∝ α^|z| with α = exp(−ε / sensitivity) — the discrete Laplace mechanism.
+ * A fraction would survive integer noise and betray the true value (1/3-credit conversions), so
+ * nothing released under noise has one. U and Z come from HMAC-SHA-256 (WebCrypto) keyed by the
+ * site's secret over the number's identity and true numbers, so rolling the same data up again
+ * gives the same answer and repeated reads cannot average the noise or the rounding away.
  */
 
 /** Per-visitor contribution caps the rollup applies when epsilon is set (docs/PRIVACY.md). */
@@ -24,16 +27,32 @@ export const CLAMP = {
  *   day (a person clicking n times is protected at n·ε, docs/PRIVACY.md "Limits");
  * - conversions and credit: at most conversionsPerVisitorDay conversions per goal key, each
  *   giving credit ≤ 1;
- * - revenue: at most conversionsPerVisitorDay × valuePerConversion, counted in cents so the
- *   noise is as fine as the money it hides (noise in major units = cents / 100).
+ * - revenue: at most conversionsPerVisitorDay × valuePerConversion, in whole major units (what
+ *   is released: no cents, docs/PRIVACY.md "Whole numbers");
+ * - funnelStep: a visitor reaches a funnel step once, so 1.
+ * Randomised rounding keeps these: with the same U, |⌊x + U⌋ − ⌊x′ + U⌋| ≤ Δ whenever |x − x′| ≤ Δ
+ * for a whole Δ, so the rounded number has the sensitivity of the true one.
  */
 export const SENSITIVITY = {
   clicks: 1,
   visitors: 1,
   conversions: CLAMP.conversionsPerVisitorDay,
   credit: CLAMP.conversionsPerVisitorDay,
-  revenueCents: CLAMP.conversionsPerVisitorDay * CLAMP.valuePerConversion * 100,
+  revenue: CLAMP.conversionsPerVisitorDay * CLAMP.valuePerConversion,
+  funnelStep: 1,
 } as const;
+
+/**
+ * The ε of funnel step counts of a site without `privacy.epsilon`. Funnels always carry noise:
+ * thresholds alone cannot stop differencing two funnels with overlapping steps, or a funnel step
+ * against /v1/stats (docs/PRIVACY.md "Funnels"). A site with epsilon uses its own.
+ */
+export const FUNNEL_EPSILON = 0.5;
+
+/** The ε funnel step counts are noised with: the site's epsilon, else FUNNEL_EPSILON. */
+export function funnelEpsilon(siteEpsilon: number | null): number {
+  return siteEpsilon ?? FUNNEL_EPSILON;
+}
 
 /** α of the two-sided geometric distribution for privacy loss ε at a given sensitivity. */
 export function geometricAlpha(epsilon: number, sensitivity: number): number {
@@ -66,11 +85,11 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return k;
 }
 
-/** Two uniforms in (0, 1] from 53 bits each of HMAC-SHA-256(secret, message). */
-async function uniforms(secret: string, message: string): Promise<[number, number]> {
+/** Three uniforms in (0, 1] from 53 bits each of HMAC-SHA-256(secret, message). */
+async function uniforms(secret: string, message: string): Promise<[number, number, number]> {
   const mac = new DataView(await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(message)));
   const u = (at: number) => (Number(mac.getBigUint64(at) >> 11n) + 1) / 2 ** 53;
-  return [u(0), u(8)];
+  return [u(0), u(8), u(16)];
 }
 
 /** Deterministic integer noise for `message` (which names the number and what it is about). */
@@ -80,53 +99,73 @@ export async function noiseFor(secret: string, message: string, epsilon: number,
 }
 
 /**
- * The noisy version of an atom (for the rollup of a site with epsilon set). Clicks and visitors
- * get noise keyed by the touch and its true traffic only — not goal or model — so every atom of
- * a touch shows the same noisy traffic (the stats API relies on it, and averaging the copies
- * gains nothing). Conversions, credit, revenue and each revenue_by_currency amount get noise
- * keyed by the whole atom and all its true numbers. Results are clamped at 0.
+ * Randomised rounding: ⌊x + u⌋ for u in [0, 1) — x rounded up with probability equal to its
+ * fraction, so E[result] = x and a sum of many rounded numbers stays unbiased (rounding every
+ * ⅓ credit to 0 would not). A whole x is returned as it is.
+ */
+export function roundRandomly(x: number, u: number): number {
+  return Math.floor(x + u);
+}
+
+/**
+ * The released whole number for a true x (docs/PRIVACY.md "Whole numbers"): max(0, ⌊x + U⌋ + Z),
+ * U and Z both from one HMAC of `message`. Given U the mechanism is ⌊x + U⌋ + Z with the
+ * sensitivity of x, which is ε-DP for every U; averaging over U keeps every ratio of
+ * probabilities within e^ε, so the rounding costs no privacy and leaks no fraction.
+ */
+export async function wholeNoisy(secret: string, message: string, x: number, epsilon: number, sensitivity: number): Promise<number> {
+  const [u1, u2, u3] = await uniforms(secret, message);
+  return Math.max(0, roundRandomly(x, 1 - u3) + twoSidedGeometric(u1, u2, geometricAlpha(epsilon, sensitivity)));
+}
+
+/**
+ * The noisy version of an atom (for the rollup of a site with epsilon set): every number whole
+ * (see wholeNoisy). Clicks and visitors get noise keyed by the touch and its true traffic only —
+ * not goal or model — so every atom of a touch shows the same noisy traffic (the stats API relies
+ * on it, and averaging the copies gains nothing). Conversions, credit, revenue and each
+ * revenue_by_currency amount get noise keyed by the whole atom and all its true numbers.
+ * Revenue is released in whole major units.
  */
 export async function noiseAtom(secret: string, epsilon: number, atom: Atom): Promise<Atom> {
-  if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new RangeError(`epsilon must be a positive number, got ${epsilon}`);
+  checkEpsilon(epsilon);
   const touch = [atom.site, atom.day, atom.source, atom.medium, atom.campaign];
   const traffic = JSON.stringify([...touch, atom.clicks, atom.visitors]);
   const currencies = Object.entries(atom.revenue_by_currency).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const whole = JSON.stringify([...touch, atom.goal, atom.model, atom.clicks, atom.visitors, atom.conversions, atom.credit, atom.revenue, currencies]);
-  const n = (name: string, identity: string, sensitivity: number) => noiseFor(secret, `${name}\u0000${identity}`, epsilon, sensitivity);
-  const [clicks, visitors, conversions, credit, revenueCents, ...byCurrency] = await Promise.all([
-    n("clicks", traffic, SENSITIVITY.clicks),
-    n("visitors", traffic, SENSITIVITY.visitors),
-    n("conversions", whole, SENSITIVITY.conversions),
-    n("credit", whole, SENSITIVITY.credit),
-    n("revenue", whole, SENSITIVITY.revenueCents),
-    ...currencies.map(([cur]) => n(`revenue:${cur}`, whole, SENSITIVITY.revenueCents)),
+  const n = (name: string, identity: string, x: number, sensitivity: number) => wholeNoisy(secret, `${name}\u0000${identity}`, x, epsilon, sensitivity);
+  const [clicks, visitors, conversions, credit, revenue, ...byCurrency] = await Promise.all([
+    n("clicks", traffic, atom.clicks, SENSITIVITY.clicks),
+    n("visitors", traffic, atom.visitors, SENSITIVITY.visitors),
+    n("conversions", whole, atom.conversions, SENSITIVITY.conversions),
+    n("credit", whole, atom.credit, SENSITIVITY.credit),
+    n("revenue", whole, atom.revenue, SENSITIVITY.revenue),
+    ...currencies.map(([cur, v]) => n(`revenue:${cur}`, whole, v, SENSITIVITY.revenue)),
   ]);
   return {
     ...atom,
-    clicks: Math.max(0, atom.clicks + clicks!),
-    visitors: Math.max(0, atom.visitors + visitors!),
-    conversions: Math.max(0, atom.conversions + conversions!),
-    credit: Math.max(0, atom.credit + credit!),
-    revenue: Math.max(0, atom.revenue + revenueCents! / 100),
-    revenue_by_currency: Object.fromEntries(currencies.map(([cur, v], i) => [cur, Math.max(0, v + byCurrency[i]! / 100)])),
+    clicks: clicks!,
+    visitors: visitors!,
+    conversions: conversions!,
+    credit: credit!,
+    revenue: revenue!,
+    revenue_by_currency: Object.fromEntries(currencies.map(([cur], i) => [cur, byCurrency[i]!])),
   };
 }
 
-/**
- * The noisy visitors of one funnel step on one day (sites with epsilon set). A visitor adds at
- * most 1 to each step, so the sensitivity is 1 per step; the noise is keyed by the step's
- * identity and true count, so a rerun writes the same number. Clamped at 0; noise may make a
- * later step exceed an earlier one (docs/PRIVACY.md).
- */
-export async function noiseFunnelStep(
-  secret: string,
-  epsilon: number,
-  site: string,
-  day: string,
-  row: { funnel: string; step: number; visitors: number },
-): Promise<{ funnel: string; step: number; visitors: number }> {
+function checkEpsilon(epsilon: number): void {
   if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new RangeError(`epsilon must be a positive number, got ${epsilon}`);
-  const identity = JSON.stringify([site, day, row.funnel, row.step, row.visitors]);
-  const z = await noiseFor(secret, `funnel\u0000${identity}`, epsilon, 1);
-  return { ...row, visitors: Math.max(0, row.visitors + z) };
+}
+
+/**
+ * The noisy visitors of one funnel step on one day (every site: `epsilon` is funnelEpsilon of
+ * the site's). A visitor adds at most 1 to each step, so the sensitivity is 1 per step. The noise
+ * is keyed by the steps up to and including this one (which alone decide its true count, whatever
+ * the funnel is called or where else the steps appear) and the true count: two funnels that share
+ * a prefix show the same number for it, so defining copies of a funnel yields copies of one draw,
+ * never fresh draws to average. Clamped at 0; noise may make a later step exceed an earlier one.
+ */
+export async function noiseFunnelStep(secret: string, epsilon: number, site: string, day: string, prefix: readonly string[], visitors: number): Promise<number> {
+  checkEpsilon(epsilon);
+  const identity = JSON.stringify([site, day, prefix, visitors]);
+  return wholeNoisy(secret, `funnel\u0000${identity}`, visitors, epsilon, SENSITIVITY.funnelStep);
 }

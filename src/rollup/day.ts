@@ -14,9 +14,10 @@ import {
   scratchClampCounts,
   scratchPages,
   type DayState,
+  type FunnelStepRow,
 } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
-import { noiseAtom, noiseFunnelStep } from "../privacy/noise";
+import { funnelEpsilon, noiseAtom, noiseFunnelStep } from "../privacy/noise";
 import { buildAtoms } from "./atoms";
 import { withMarks } from "./release";
 import type { QueryBudget } from "./budget";
@@ -135,19 +136,20 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     dayEventCount(db, id, day, upto),
     atomKeys(db, id, day),
   ]);
-  const funnelRows: { funnel: string; step: number; visitors: number }[] = [];
+  // Funnel counts are always noised (docs/PRIVACY.md "Funnels"), and stored with their steps.
+  const funnelOut: FunnelStepRow[] = [];
+  const funnelEps = funnelEpsilon(site.config.privacy.epsilon);
   for (const f of funnels) {
-    const steps = await funnelCounts(db, id, day, upto, f.steps);
-    steps.forEach((n, step) => funnelRows.push({ funnel: f.name, step, visitors: n }));
+    const counts = await funnelCounts(db, id, day, upto, f.steps);
+    const noisy = await Promise.all(counts.map((n, step) => noiseFunnelStep(site.secret, funnelEps, id, day, f.steps.slice(0, step + 1), n)));
+    noisy.forEach((n, step) => funnelOut.push({ funnel: f.name, steps: f.steps, step, visitors: n }));
   }
 
   let atoms: Atom[] = buildAtoms(id, day, goalKeys(site.config), total, visitors, clicks);
-  let funnelOut = funnelRows;
   const epsilon = site.config.privacy.epsilon;
   if (epsilon !== null) {
-    // Noise before anything is written: true numbers of such sites never reach the atoms or funnel_days tables.
+    // Noise before anything is written: true numbers of such sites never reach the atoms table.
     atoms = await Promise.all(atoms.map((a) => noiseAtom(site.secret, epsilon, a)));
-    funnelOut = await Promise.all(funnelRows.map((r) => noiseFunnelStep(site.secret, epsilon, id, day, r)));
   }
   // Decide the release of every view now (privacy/release.ts markDay), with the atoms as stored.
   const k = site.config.privacy.k;

@@ -43,6 +43,7 @@ export async function getFunnel(req: IRequest, env: Env): Promise<Response> {
     to: range.to,
     funnel: funnel.name,
     steps: released.steps,
+    other_steps_days: released.other_steps_days,
     privacy: {
       k: site.privacy.k,
       epsilon: site.privacy.epsilon,

@@ -12,8 +12,12 @@ const SITE = {
   funnels: [{ name: "checkout", steps: ["pageview", "signup", "purchase"] }],
 };
 
-async function putDay(site: string, day: string, counts: number[]): Promise<void> {
-  await env.DB.batch(counts.map((n, step) => env.DB.prepare(`INSERT INTO funnel_days (site, day, funnel, step, visitors) VALUES (?, ?, 'checkout', ?, ?)`).bind(site, day, step, n)));
+async function putDay(site: string, day: string, counts: number[], steps = SITE.funnels[0]!.steps): Promise<void> {
+  await env.DB.batch(
+    counts.map((n, step) =>
+      env.DB.prepare(`INSERT INTO funnel_days (site, day, funnel, step, visitors, steps) VALUES (?, ?, 'checkout', ?, ?, ?)`).bind(site, day, step, n, JSON.stringify(steps)),
+    ),
+  );
 }
 const get = (key: string, qs: string) => call(`/v1/funnel?${qs}`, { headers: { authorization: `Bearer ${key}` } });
 
@@ -30,6 +34,7 @@ describe("GET /v1/funnel", () => {
       to: D2,
       funnel: "checkout",
       steps: [{ name: "pageview", visitors: 800 }, { name: "signup", visitors: 120 }, { name: "purchase", visitors: 30 }],
+      other_steps_days: [],
       privacy: { k: 10, epsilon: null, final_only: false, suppressed: 1, withheld_days: [D2], provisional_days: [] },
     });
   });
@@ -41,6 +46,16 @@ describe("GET /v1/funnel", () => {
     const body = (await (await get(s.read_key, `site=fun2&from=${D1}&to=${TODAY}&funnel=checkout`)).json()) as { steps: { visitors: number }[]; privacy: { provisional_days: string[] } };
     expect(body.steps.map((x) => x.visitors)).toEqual([100, 50, 20]);
     expect(body.privacy.provisional_days).toHaveLength(8);
+  });
+
+  it("keeps a day's counts with the steps it was rolled up with: an edited funnel does not relabel old days", async () => {
+    // D1 was rolled when checkout was [pageview, purchase]; it is [pageview, signup, purchase] now.
+    const s = await createSite({ id: "fun5", ...SITE });
+    await putDay("fun5", D1, [700, 60], ["pageview", "purchase"]);
+    await putDay("fun5", D2, [500, 40, 20]);
+    const body = (await (await get(s.read_key, `site=fun5&from=${D1}&to=${D2}&funnel=checkout`)).json()) as { steps: { name: string; visitors: number }[]; other_steps_days: string[] };
+    expect(body.steps).toEqual([{ name: "pageview", visitors: 500 }, { name: "signup", visitors: 40 }, { name: "purchase", visitors: 20 }]);
+    expect(body.other_steps_days).toEqual([D1]);
   });
 
   it("answers 422 for a missing or unknown funnel and 403 for another site's key", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Atom } from "../../src/db/atoms";
-import { geometricAlpha, geometricVariance, noiseAtom, noiseFor, noiseFunnelStep, SENSITIVITY, twoSidedGeometric } from "../../src/privacy/noise";
+import { FUNNEL_EPSILON, funnelEpsilon, geometricAlpha, geometricVariance, noiseAtom, noiseFor, noiseFunnelStep, roundRandomly, SENSITIVITY, twoSidedGeometric, wholeNoisy } from "../../src/privacy/noise";
 
 const SECRET = "site-secret-for-tests";
 
@@ -44,13 +44,45 @@ describe("noiseFor distribution", () => {
     expect(Math.abs(xs.filter((x) => x === 0).length / xs.length - (1 - a) / (1 + a))).toBeLessThan(0.03);
   });
 
-  it("scales with sensitivity: revenue noise in cents spreads like cap/ε in major units", async () => {
+  it("scales with sensitivity: revenue noise in whole units spreads like cap/ε", async () => {
     const eps = 1;
-    const xs = await Promise.all(Array.from({ length: 1500 }, (_, i) => noiseFor(SECRET, `rev ${i}`, eps, SENSITIVITY.revenueCents)));
-    const sdMajor = Math.sqrt(variance(xs)) / 100;
-    const want = Math.sqrt(geometricVariance(geometricAlpha(eps, SENSITIVITY.revenueCents))) / 100; // ≈ 1414 = √2 · 1000 / ε
-    expect(sdMajor / want).toBeGreaterThan(0.85);
-    expect(sdMajor / want).toBeLessThan(1.15);
+    const xs = await Promise.all(Array.from({ length: 1500 }, (_, i) => noiseFor(SECRET, `rev ${i}`, eps, SENSITIVITY.revenue)));
+    const sd = Math.sqrt(variance(xs));
+    const want = Math.sqrt(geometricVariance(geometricAlpha(eps, SENSITIVITY.revenue))); // ≈ 1414 = √2 · 1000 / ε
+    expect(sd / want).toBeGreaterThan(0.85);
+    expect(sd / want).toBeLessThan(1.15);
+  });
+});
+
+describe("whole numbers (randomised rounding, then integer noise)", () => {
+  it("rounds up with probability equal to the fraction, and leaves whole numbers alone", () => {
+    expect(roundRandomly(2.25, 0)).toBe(2);
+    expect(roundRandomly(2.25, 0.74)).toBe(2);
+    expect(roundRandomly(2.25, 0.75)).toBe(3);
+    expect(roundRandomly(7, 0.999999)).toBe(7);
+    expect(roundRandomly(-1.5, 0.4)).toBe(-2);
+  });
+
+  it("is unbiased: the mean of many rounded ⅓ credits is ⅓, not 0", async () => {
+    const xs = await Promise.all(Array.from({ length: 3000 }, (_, i) => wholeNoisy(SECRET, `third ${i}`, 100 + 1 / 3, 1e6, 1)));
+    // ε = 10⁶ makes the noise 0, so only the rounding is seen: 100 or 101, ⅓ of them 101.
+    expect(new Set(xs)).toEqual(new Set([100, 101]));
+    expect(Math.abs(mean(xs) - (100 + 1 / 3))).toBeLessThan(0.04);
+  });
+
+  it("does not leak the fraction: the released numbers of x and x + ⅓ are whole and their distributions within e^ε", async () => {
+    // Neighbouring credits (Δ = 1 apart at most): 10 and 10⅓. Over 4,000 keys each, every
+    // released value's frequency ratio stays near e^ε's bound; nothing ends in .33.
+    const eps = 1;
+    const draw = (x: number) => Promise.all(Array.from({ length: 4000 }, (_, i) => wholeNoisy(SECRET, `leak ${x} ${i}`, x, eps, 1)));
+    const [a, b] = await Promise.all([draw(10), draw(10 + 1 / 3)]);
+    expect([...a, ...b].every(Number.isInteger)).toBe(true);
+    const freq = (xs: number[], v: number) => xs.filter((x) => x === v).length / xs.length;
+    for (const v of [8, 9, 10, 11, 12]) {
+      const r = freq(b, v) / freq(a, v);
+      expect(r).toBeLessThan(Math.exp(eps) * 1.25);
+      expect(r).toBeGreaterThan(Math.exp(-eps) / 1.25);
+    }
   });
 });
 
@@ -89,11 +121,20 @@ describe("noiseAtom", () => {
     expect(noisy.some((n) => n.visitors === 0)).toBe(true);
   });
 
-  it("keeps integer counts integer and every currency apart", async () => {
-    const n = await noiseAtom(SECRET, 1, atom(3));
-    expect(Number.isInteger(n.clicks) && Number.isInteger(n.visitors) && Number.isInteger(n.conversions)).toBe(true);
-    expect(Object.keys(n.revenue_by_currency).sort()).toEqual(["EUR", "USD"]);
-    expect(Number.isInteger(n.credit - 250.5)).toBe(true); // integer noise on a fractional credit
+  it("releases only whole numbers: counts, credit and revenue in whole units; every currency apart", async () => {
+    // Fractional credit (linear ⅓ shares) and revenue with cents: integer noise alone would keep
+    // the fraction (250.33 + z still ends in .33 and proves a ⅓-credit conversion exists).
+    const frac = (i: number) => atom(i, { credit: 250 + 1 / 3, revenue: 99.99, revenue_by_currency: { EUR: 99.99, USD: 12.5 } });
+    const noisy = await Promise.all(Array.from({ length: 200 }, (_, i) => noiseAtom(SECRET, 1, frac(i))));
+    for (const n of noisy) {
+      for (const v of [n.clicks, n.visitors, n.conversions, n.credit, n.revenue, n.revenue_by_currency.EUR!, n.revenue_by_currency.USD!]) {
+        expect(Number.isInteger(v)).toBe(true);
+      }
+      expect(Object.keys(n.revenue_by_currency).sort()).toEqual(["EUR", "USD"]);
+    }
+    // The rounding is unbiased: ε = 10⁶ makes noise 0; the credits average ≈ 250⅓.
+    const quiet = await Promise.all(Array.from({ length: 600 }, (_, i) => noiseAtom(SECRET, 1e6, frac(i))));
+    expect(Math.abs(mean(quiet.map((n) => n.credit)) - (250 + 1 / 3))).toBeLessThan(0.07);
   });
 
   it("refuses an epsilon that is not a positive number", async () => {
@@ -103,25 +144,34 @@ describe("noiseAtom", () => {
 });
 
 describe("noiseFunnelStep", () => {
-  const row = { funnel: "checkout", step: 1, visitors: 40 };
+  const prefix = ["pageview", "signup"];
 
-  it("is deterministic for the same step and true count, and never negative", async () => {
-    const a = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", row);
-    const b = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", row);
-    expect(a).toEqual(b);
-    const zero = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `d${i}`, { ...row, visitors: 0 })),
-    );
-    expect(zero.every((r) => r.visitors >= 0)).toBe(true);
+  it("is deterministic for the same steps and true count, whole, and never negative", async () => {
+    const a = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", prefix, 40);
+    const b = await noiseFunnelStep("s3cret", 0.5, "shop", "2026-11-01", prefix, 40);
+    expect(a).toBe(b);
+    expect(Number.isInteger(a)).toBe(true);
+    const zero = await Promise.all(Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `d${i}`, prefix, 0)));
+    expect(zero.every((n) => n >= 0)).toBe(true);
   });
 
-  it("moves counts: over many days the noise is not all zero, and differs by day and step", async () => {
-    const out = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `2026-01-${i}`, row)),
-    );
-    const moved = out.filter((r) => r.visitors !== row.visitors).length;
-    expect(moved).toBeGreaterThan(100);
-    const mean = out.reduce((s, r) => s + r.visitors, 0) / out.length;
-    expect(Math.abs(mean - row.visitors)).toBeLessThan(1.5);
+  it("moves counts: over many days the noise is not all zero, and is centred", async () => {
+    const out = await Promise.all(Array.from({ length: 200 }, (_, i) => noiseFunnelStep("s3cret", 0.5, "shop", `2026-01-${i}`, prefix, 40)));
+    expect(out.filter((n) => n !== 40).length).toBeGreaterThan(100);
+    expect(Math.abs(mean(out) - 40)).toBeLessThan(1.5);
+  });
+
+  it("draws by the steps up to this one, so funnels sharing a prefix share the number, others do not", async () => {
+    const days = Array.from({ length: 50 }, (_, i) => `2026-02-${i}`);
+    const same = await Promise.all(days.map((d) => noiseFunnelStep("s3cret", 0.5, "shop", d, ["pageview", "purchase"], 30)));
+    const again = await Promise.all(days.map((d) => noiseFunnelStep("s3cret", 0.5, "shop", d, ["pageview", "purchase"], 30)));
+    const other = await Promise.all(days.map((d) => noiseFunnelStep("s3cret", 0.5, "shop", d, ["pageview", "signup", "purchase"], 30)));
+    expect(again).toEqual(same);
+    expect(other.filter((n, i) => n !== same[i]).length).toBeGreaterThan(25);
+  });
+
+  it("uses the site's epsilon, else FUNNEL_EPSILON", () => {
+    expect(funnelEpsilon(null)).toBe(FUNNEL_EPSILON);
+    expect(funnelEpsilon(0.2)).toBe(0.2);
   });
 });
