@@ -98,7 +98,12 @@ describe("rollup killed at any query", () => {
     const counter = faultyDb(env.DB);
     await rollFresh(counter.db, VICTIM);
     const queries = counter.calls();
-    expect(await result(VICTIM)).toEqual(expected);
+    // Funnel counts carry noise keyed by the site (docs/PRIVACY.md "Funnels"), so the twin's
+    // differ: the victim's own uninterrupted run is the reference for them.
+    const first = await result(VICTIM);
+    expect(first.atoms).toEqual(expected.atoms);
+    expect(first.funnel).toHaveLength(3);
+    const want = { ...expected, funnel: first.funnel };
     expect(queries).toBeGreaterThan(2 * Math.ceil(20 / PAGE));
 
     const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
@@ -110,7 +115,7 @@ describe("rollup killed at any query", () => {
       // The cron's next runs pick the day up again until it is done.
       for (let run = 0; run < 10 && (await dayStatus(VICTIM)).status !== "done"; run++) await runRollup(env, Date.now(), { pageSize: PAGE });
       expect(await dayStatus(VICTIM), `after a kill at query ${killAt} of ${queries}`).toEqual({ status: "done", scratch: 0 });
-      expect(await result(VICTIM), `after a kill at query ${killAt} of ${queries}`).toEqual(expected);
+      expect(await result(VICTIM), `after a kill at query ${killAt} of ${queries}`).toEqual(want);
     }
     quiet.mockRestore();
     // The kills landed both before the roll began and in the middle of it.
