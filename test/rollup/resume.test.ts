@@ -31,6 +31,9 @@ function dayOfEvents(): EventInput[] {
   // The same visitor buys in the first and in a late page: clamped to one when epsilon is set.
   out.splice(1, 0, { ts: t0 + HOUR, visitor: "vc", name: "purchase", value: 5000, currency: "EUR", journey: [touch("google", t0, "cpc")] });
   out.push({ ts: t0 + 2 * HOUR, visitor: "vc", name: "purchase", value: 10, currency: "EUR", journey: [touch("bing", t0, "cpc")] });
+  // A server conversion without a visitor, and a later one with the same journey: clamped to one too (its stand-in).
+  out.splice(2, 0, { ts: t0 + HOUR + 1, visitor: null, name: "purchase", value: 7, currency: "EUR", journey: [touch("meta", t0 - HOUR, "cpc")] });
+  out.push({ ts: t0 + 3 * HOUR, visitor: null, name: "purchase", value: 9, currency: "EUR", journey: [touch("meta", t0 - HOUR, "cpc")] });
   return out;
 }
 
@@ -77,7 +80,7 @@ describe("rollup resumes an interrupted day with the same result", () => {
       const [fact] = await dayFacts(env.DB, [{ site: id, day: D }]);
       const prior = fact!.state;
       const second = await rollupDay(env.DB, site, D, { now: NOW + HOUR, budget: new QueryBudget(1000), upto, prior, pageSize: 4 });
-      expect(second).toMatchObject({ day: D, events: 62 });
+      expect(second).toMatchObject({ day: D, events: 64 });
       expect(await dayRow(id, D)).toMatchObject({ status: "done", cursor: upto, started_at: NOW });
       expect(await scratchRows(id)).toBe(0);
       const resumed = await atomsOf(id, D);
@@ -101,7 +104,7 @@ describe("rollup resumes an interrupted day with the same result", () => {
     await env.DB.prepare(`DELETE FROM rollup_scratch WHERE site = 'r6' AND key = (SELECT MIN(key) FROM rollup_scratch WHERE site = 'r6')`).run();
     const [fact] = await dayFacts(env.DB, [{ site: "r6", day: D }]);
     const done = await rollupDay(env.DB, site, D, { now: NOW + HOUR, budget: new QueryBudget(1000), upto, prior: fact!.state, pageSize: 4 });
-    expect(done).toMatchObject({ events: 62 });
+    expect(done).toMatchObject({ events: 64 });
     // Started over: the day's started_at is the new roll's, and the numbers are those of a clean run.
     expect(await dayRow("r6", D)).toMatchObject({ status: "done", started_at: NOW + HOUR });
     const afterRestart = await atomsOf("r6", D);
