@@ -2,6 +2,8 @@
 interface EdgetallySecrets {
   /** Admin bearer token: `wrangler secret put ADMIN_TOKEN`, or `.dev.vars` / `--var` locally. */
   ADMIN_TOKEN: string;
+  /** Optional: queries one rollup run may use (set by `npm run deploy:free`; default 950). */
+  ROLLUP_QUERY_BUDGET?: string;
 }
 interface Env extends EdgetallySecrets {}
 declare namespace Cloudflare {

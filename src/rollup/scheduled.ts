@@ -1,3 +1,4 @@
+import { ROLLUP_QUERIES } from "./budget";
 import { runRollup } from "./run";
 
 /**
@@ -6,5 +7,15 @@ import { runRollup } from "./run";
  * failure then shows up as a failed cron run in the dashboard.
  */
 export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  await runRollup(env, controller.scheduledTime);
+  await runRollup(env, controller.scheduledTime, { maxQueries: queryBudget(env.ROLLUP_QUERY_BUDGET) });
+}
+
+/**
+ * The queries one run may use: `ROLLUP_QUERY_BUDGET` (Workers Free allows 50 D1 queries per
+ * invocation; `npm run deploy:free` sets 45), else the paid plan's ROLLUP_QUERIES. A run that
+ * runs out saves its cursors and the next cron continues, so a small budget is slower, never wrong.
+ */
+export function queryBudget(setting: string | undefined): number {
+  const n = Number(setting);
+  return setting && Number.isInteger(n) && n >= 10 && n <= ROLLUP_QUERIES ? n : ROLLUP_QUERIES;
 }
