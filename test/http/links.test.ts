@@ -122,7 +122,7 @@ describe("GET /l/:code", () => {
   it("stops redirecting once the destination's host leaves the site's domains", async () => {
     const site = await createSite({ id: "lk-moved", domains: ["shop.example", "old.example"] });
     const { code } = await newLink(site.ingest_key, { destination: "https://old.example/", source: "a", medium: "b", campaign: "c" });
-    const patch = await call("/v1/admin/sites/lk-moved", withJson("PATCH", { domains: ["shop.example"] }, "test-admin-token"));
+    const patch = await call("/v1/admin/sites/lk-moved", withJson("PATCH", { domains: ["shop.example"] }, "test-admin-token-0123456789abcdef-0123"));
     expect(patch.status).toBe(200);
     expect((await call(`/l/${code}`, { redirect: "manual" })).status).toBe(404);
   });
