@@ -1,4 +1,5 @@
 import type { CleanEvent } from "../collect/event";
+import { DEDUP_WINDOW_MS } from "../time/windows";
 import { chunk, chunkForParams, placeholders } from "./chunk";
 
 /**
@@ -17,7 +18,7 @@ export interface StoredEvent {
   event: CleanEvent;
 }
 
-export const DEDUP_WINDOW_MS = 48 * 3_600_000;
+export { DEDUP_WINDOW_MS };
 
 export const EVENT_COLUMNS = [
   "site", "day", "ts", "received_at", "name", "event_id", "via", "visitor", "url", "touch_kind", "source", "medium",

@@ -1,16 +1,15 @@
 import { dayFacts, purgeDedup, purgeEvents, purgeSalts, unrolledDays, PURGE_CHUNK, PURGE_SITES, type DayState } from "../db/rollup";
 import { chunks } from "../db/atoms";
 import { listSites, type SiteRecord } from "../db/sites";
-import { addDays, dayOf } from "../time/day";
+import { dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
 import { remarkStaleDays } from "./release";
-import { daysToRoll, oldestKeptDay, orderWork, REROLL_DAYS, rerollWindow, retentionDays, type PlannedDay } from "./plan";
+import { DEDUP_WINDOW_MS } from "../time/windows";
+import { daysToRoll, oldestKeptDay, orderWork, rerollWindow, retentionDays, type PlannedDay } from "./plan";
 
 /** Queries kept back from the rolls so the purges run every hour even while a huge day rolls up. */
 export const PURGE_QUERIES = 50;
-/** Dedup rows live this long: an event_id is one event within 48 hours (CONTRACT.md "Collection"). */
-export const DEDUP_MS = 48 * 3_600_000;
 
 export interface RollupOptions {
   /** queries this invocation may make (default ROLLUP_QUERIES); tests lower it to force a resume */
@@ -41,7 +40,7 @@ interface Work extends PlannedDay {
 
 /**
  * One scheduled run (docs/ROLLUP.md): plans every site at once (a few queries for all of them),
- * then rolls up unfinished rolls, finished days never rolled, the last REROLL_DAYS days where
+ * then rolls up unfinished rolls, finished days never rolled, the re-roll window's days where
  * anything changed, and each site's today so far — in that order, so work in progress always
  * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
  * expired salts, dedup rows older than 48 h) on queries kept back for them. When the query
@@ -88,11 +87,11 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
 /** Every site's days to roll, in work order; null when the budget cannot even plan. */
 async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, budget: QueryBudget): Promise<Work[] | null> {
   if (sites.length === 0) return [];
-  const todays = new Map(sites.map((s) => [s.config.id, dayOf(now, s.config.timezone)]));
-  const bounds = sites.map((s) => ({ site: s.config.id, before: addDays(todays.get(s.config.id)!, -REROLL_DAYS) }));
+  const windows = new Map(sites.map((s) => [s.config.id, rerollWindow(now, s.config.timezone)]));
+  const bounds = sites.map((s) => ({ site: s.config.id, before: windows.get(s.config.id)![0]! }));
   if (!budget.take(Math.ceil(bounds.length / 100))) return null;
   const unrolled = await unrolledDays(db, bounds);
-  const pairs = [...unrolled, ...sites.flatMap((s) => rerollWindow(todays.get(s.config.id)!).map((day) => ({ site: s.config.id, day })))];
+  const pairs = [...unrolled, ...sites.flatMap((s) => windows.get(s.config.id)!.map((day) => ({ site: s.config.id, day })))];
   if (!budget.take(Math.ceil(pairs.length / 500))) return null;
   const facts = await dayFacts(db, pairs);
 
@@ -106,7 +105,7 @@ async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, b
     const states = new Map(mine.flatMap((f) => (f.state ? [[f.day, f.state] as const] : [])));
     const last = new Map(mine.map((f) => [f.day, f.last] as const));
     const planned = daysToRoll({
-      today: todays.get(id)!,
+      now,
       timezone: site.config.timezone,
       siteUpdatedAt: site.updatedAt,
       states,
@@ -135,7 +134,7 @@ async function purge(db: D1Database, sites: readonly SiteRecord[], now: number, 
     }
   };
   counts.salts = await drain(() => purgeSalts(db, now));
-  counts.dedup = await drain(() => purgeDedup(db, now - DEDUP_MS));
+  counts.dedup = await drain(() => purgeDedup(db, now - DEDUP_WINDOW_MS));
   const bounds = sites.map((s) => ({ site: s.config.id, before: oldestKeptDay(dayOf(now, s.config.timezone), retention) }));
   for (const chunk of chunks(bounds, PURGE_SITES)) counts.events += await drain(() => purgeEvents(db, chunk));
   return { counts, complete };
