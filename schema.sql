@@ -76,6 +76,15 @@ CREATE TABLE links (
 );
 CREATE INDEX links_site ON links (site);
 
+-- Who clicked a link on a day (the visitor hash only): a visitor's clicks of a link count once a day (0004).
+CREATE TABLE link_visitors (
+  site    TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  code    TEXT NOT NULL,
+  visitor TEXT NOT NULL,
+  PRIMARY KEY (site, day, code, visitor)
+) WITHOUT ROWID;
+
 CREATE TABLE link_clicks (
   site   TEXT NOT NULL,
   day    TEXT NOT NULL,
@@ -127,6 +136,8 @@ CREATE TABLE rollup_days (
   events     INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL, release_k INTEGER,  -- 0003 (ALTER TABLE): the k of the day's atoms' release marks
+  upto INTEGER,                              -- 0004: the highest events.rowid this roll covers (pinned while it runs)
+  written INTEGER NOT NULL DEFAULT 0,        -- 0004: atoms a chunked write of this roll has upserted
   PRIMARY KEY (site, day)
 ) WITHOUT ROWID;
 
@@ -153,9 +164,12 @@ CREATE TABLE spend (
 ) WITHOUT ROWID;
 
 -- Queue messages that failed every retry, kept for inspection and replay.
+-- Purged after 30 days; erased with their site (0004 added `site`, NULL when the body names none).
 CREATE TABLE dead_letters (
   id          INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
   body        TEXT NOT NULL,
   error       TEXT
-);
+, site TEXT);
+CREATE INDEX dead_letters_site ON dead_letters (site);
+CREATE INDEX dead_letters_received ON dead_letters (received_at);

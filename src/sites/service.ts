@@ -4,10 +4,11 @@ import { iso } from "../time/day";
 import { evictSite } from "./cache";
 import { parseNewSite, patchSite, type SiteConfig } from "./config";
 import { hashKey, newKey, randomToken } from "./keys";
+import { siteLimits } from "./limits";
 
 /** The public view of a site (never key hashes or the noise secret). */
 export function siteView(s: SiteRecord): SiteConfig & { created_at: string; updated_at: string } {
-  return { ...s.config, created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
+  return { ...s.config, limits: siteLimits(s.config), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
 }
 
 export interface NewKeys {
