@@ -10,6 +10,11 @@ import { daysToRoll, oldestKeptDay, orderWork, rerollWindow, retentionDays, type
 
 /** Queries kept back from the rolls so the purges run every hour even while a huge day rolls up. */
 export const PURGE_QUERIES = 50;
+/**
+ * A day may spend at most half of what is left of the run (but this many at least), so a day too
+ * large for one invocation progresses every hour without starving the days and sites after it.
+ */
+export const DAY_SHARE_MIN = 30;
 
 export interface RollupOptions {
   /** queries this invocation may make (default ROLLUP_QUERIES); tests lower it to force a resume */
@@ -26,7 +31,11 @@ export interface RollupSummary {
   /** rolled days whose release marks were redone for the site's current k (rollup/release.ts) */
   remarked: number;
   purged: { events: number; salts: number; dedup: number };
-  /** false when the query budget ran out; the next run continues where this one stopped */
+  /** days that stopped at their share of the budget; the next run continues them */
+  unfinished: number;
+  /** days whose roll failed with an error (logged); the days after them still rolled */
+  failed: number;
+  /** false when the query budget ran out or a day failed; the next run continues where this one stopped */
   complete: boolean;
   queries: number;
 }
@@ -43,14 +52,16 @@ interface Work extends PlannedDay {
  * then rolls up unfinished rolls, finished days never rolled, the re-roll window's days where
  * anything changed, and each site's today so far — in that order, so work in progress always
  * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
- * expired salts, dedup rows older than 48 h) on queries kept back for them. When the query
- * budget runs out the run stops; the next one continues from the saved cursors.
+ * expired salts, dedup rows older than 48 h) on queries kept back for them. Each day gets at most
+ * half of what is left of the budget (DAY_SHARE_MIN at least), and a day that runs out of its share
+ * or fails is left for the next run while the days after it still roll; the next run continues
+ * from the saved cursors.
  */
 export async function runRollup(env: Env, now: number, opts: RollupOptions = {}): Promise<RollupSummary> {
   const db = env.DB;
   const max = opts.maxQueries ?? ROLLUP_QUERIES;
   const budget = new QueryBudget(max, Math.min(PURGE_QUERIES, Math.floor(max / 4)));
-  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0 }, complete: true, queries: 0 };
+  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0 }, unfinished: 0, failed: 0, complete: true, queries: 0 };
   const retention = retentionDays(env.RAW_RETENTION_DAYS);
 
   budget.take(1);
@@ -60,16 +71,31 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
   const work = await plan(db, sites, now, budget);
   if (!work) summary.complete = false;
   for (const w of work ?? []) {
-    const res = await rollupDay(db, w.site, w.day, { now, budget, upto: w.upto, prior: w.prior, pageSize: opts.pageSize, atomsPerStatement: opts.atomsPerStatement });
-    if (!res) {
+    if (budget.left <= 0) {
       summary.complete = false;
       break;
+    }
+    const share = budget.share(Math.max(DAY_SHARE_MIN, Math.floor(budget.left / 2)));
+    let res;
+    try {
+      res = await rollupDay(db, w.site, w.day, { now, budget: share, upto: w.upto, prior: w.prior, pageSize: opts.pageSize, atomsPerStatement: opts.atomsPerStatement });
+    } catch (err) {
+      // One day's failure (a D1 error, a bug on odd data) must not stop every site after it.
+      summary.failed += 1;
+      summary.complete = false;
+      console.error(JSON.stringify({ rollup_failed: { site: w.site.config.id, day: w.day, error: String(err) } }));
+      continue;
+    }
+    if (!res) {
+      summary.unfinished += 1;
+      summary.complete = false;
+      continue;
     }
     summary.days += 1;
     summary.atoms += res.atoms;
     summary.events += res.events;
   }
-  if (summary.complete && sites.length > 0) {
+  if (sites.length > 0 && budget.left > 0) {
     const n = await remarkStaleDays(db, sites, budget);
     if (n === null) summary.complete = false;
     else summary.remarked = n;
