@@ -14,6 +14,14 @@ CREATE TABLE sites (
   updated_at      INTEGER NOT NULL           -- unix ms
 );
 
+-- An erased site's tombstone, kept 14 days (longer than any queued message lives): writes for a
+-- site erased after they were received — queued hits, retries, other isolates' cached sites — are
+-- refused at write time, also when the id is re-created meanwhile (0004).
+CREATE TABLE erased_sites (
+  site      TEXT PRIMARY KEY,
+  erased_at INTEGER NOT NULL                 -- unix ms
+) WITHOUT ROWID;
+
 -- One random salt per site and site-local day; deleted within 48 h of the day's end.
 CREATE TABLE salts (
   site       TEXT NOT NULL,

@@ -17,3 +17,10 @@ CREATE TABLE link_visitors (
   visitor TEXT NOT NULL,
   PRIMARY KEY (site, day, code, visitor)
 ) WITHOUT ROWID;
+-- An erased site's tombstone, kept 14 days (longer than any queued message lives): writes for a
+-- site erased after they were received — queued hits, retries, other isolates' cached sites — are
+-- refused at write time, also when the id is re-created meanwhile.
+CREATE TABLE erased_sites (
+  site      TEXT PRIMARY KEY,
+  erased_at INTEGER NOT NULL                 -- unix ms
+) WITHOUT ROWID;

@@ -1,7 +1,9 @@
 import { dayFacts, purgeDedup, purgeEvents, purgeSalts, unrolledDays, PURGE_CHUNK, PURGE_SITES, type DayState } from "../db/rollup";
 import { chunks } from "../db/atoms";
-import { listSites, type SiteRecord } from "../db/sites";
-import { dayOf } from "../time/day";
+import { purgeDeadLetters, DEAD_LETTER_MS } from "../db/events";
+import { LINK_VISITORS_CHUNK, purgeLinkVisitors } from "../db/links";
+import { eraseAgainStatements, listSites, purgeTombstones, recentlyErased, type SiteRecord } from "../db/sites";
+import { addDays, dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
 import { remarkStaleDays } from "./release";
@@ -30,7 +32,7 @@ export interface RollupSummary {
   events: number;
   /** rolled days whose release marks were redone for the site's current k (rollup/release.ts) */
   remarked: number;
-  purged: { events: number; salts: number; dedup: number };
+  purged: { events: number; salts: number; dedup: number; dead_letters: number; link_visitors: number; tombstones: number; erased_again: number };
   /** days that stopped at their share of the budget; the next run continues them */
   unfinished: number;
   /** days whose roll failed with an error (logged); the days after them still rolled */
@@ -52,7 +54,9 @@ interface Work extends PlannedDay {
  * then rolls up unfinished rolls, finished days never rolled, the re-roll window's days where
  * anything changed, and each site's today so far — in that order, so work in progress always
  * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
- * expired salts, dedup rows older than 48 h) on queries kept back for them. Each day gets at most
+ * expired salts, dedup rows older than 48 h, dead letters older than 30 days, link click visitors
+ * of finished days, tombstones older than 14 days, and once more the rows of sites erased in the
+ * last 2 hours) on queries kept back for them. Each day gets at most
  * half of what is left of the budget (DAY_SHARE_MIN at least), and a day that runs out of its share
  * or fails is left for the next run while the days after it still roll; the next run continues
  * from the saved cursors.
@@ -61,7 +65,7 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
   const db = env.DB;
   const max = opts.maxQueries ?? ROLLUP_QUERIES;
   const budget = new QueryBudget(max, Math.min(PURGE_QUERIES, Math.floor(max / 4)));
-  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0 }, unfinished: 0, failed: 0, complete: true, queries: 0 };
+  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0, dead_letters: 0, link_visitors: 0, tombstones: 0, erased_again: 0 }, unfinished: 0, failed: 0, complete: true, queries: 0 };
   const retention = retentionDays(env.RAW_RETENTION_DAYS);
 
   budget.take(1);
@@ -144,10 +148,15 @@ async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, b
   return orderWork(work);
 }
 
+/** Erased sites whose rows are erased once more by the next runs (a rollup already under way may write after the erase). */
+export const ERASE_AGAIN_MS = 2 * 3_600_000;
+/** link_visitors rows are kept until this many days after UTC's today (every zone's day is over by then). */
+const LINK_VISITOR_DAYS = 2;
+
 async function purge(db: D1Database, sites: readonly SiteRecord[], now: number, retention: number, budget: QueryBudget) {
-  const counts = { events: 0, salts: 0, dedup: 0 };
+  const counts = { events: 0, salts: 0, dedup: 0, dead_letters: 0, link_visitors: 0, tombstones: 0, erased_again: 0 };
   let complete = true;
-  const drain = async (step: () => Promise<number>): Promise<number> => {
+  const drain = async (step: () => Promise<number>, chunk = PURGE_CHUNK): Promise<number> => {
     let total = 0;
     for (;;) {
       if (!budget.take(1)) {
@@ -156,11 +165,25 @@ async function purge(db: D1Database, sites: readonly SiteRecord[], now: number, 
       }
       const n = await step();
       total += n;
-      if (n < PURGE_CHUNK) return total;
+      if (n < chunk) return total;
     }
   };
   counts.salts = await drain(() => purgeSalts(db, now));
   counts.dedup = await drain(() => purgeDedup(db, now - DEDUP_WINDOW_MS));
+  counts.dead_letters = await drain(() => purgeDeadLetters(db, now - DEAD_LETTER_MS));
+  counts.link_visitors = await drain(() => purgeLinkVisitors(db, addDays(dayOf(now, "UTC"), -LINK_VISITOR_DAYS)), LINK_VISITORS_CHUNK);
+  if (budget.take(2)) {
+    counts.tombstones = await purgeTombstones(db, now);
+    for (const id of await recentlyErased(db, now - ERASE_AGAIN_MS)) {
+      const statements = eraseAgainStatements(db, id);
+      if (!budget.take(statements.length)) {
+        complete = false;
+        break;
+      }
+      const results = await db.batch(statements);
+      counts.erased_again += results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+    }
+  } else complete = false;
   const bounds = sites.map((s) => ({ site: s.config.id, before: oldestKeptDay(dayOf(now, s.config.timezone), retention) }));
   for (const chunk of chunks(bounds, PURGE_SITES)) counts.events += await drain(() => purgeEvents(db, chunk));
   return { counts, complete };
