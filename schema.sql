@@ -14,6 +14,14 @@ CREATE TABLE sites (
   updated_at      INTEGER NOT NULL           -- unix ms
 );
 
+-- An erased site's tombstone, kept 14 days (longer than any queued message lives): writes for a
+-- site erased after they were received — queued hits, retries, other isolates' cached sites — are
+-- refused at write time, also when the id is re-created meanwhile (0004).
+CREATE TABLE erased_sites (
+  site      TEXT PRIMARY KEY,
+  erased_at INTEGER NOT NULL                 -- unix ms
+) WITHOUT ROWID;
+
 -- One random salt per site and site-local day; deleted within 48 h of the day's end.
 CREATE TABLE salts (
   site       TEXT NOT NULL,
@@ -76,6 +84,15 @@ CREATE TABLE links (
 );
 CREATE INDEX links_site ON links (site);
 
+-- Who clicked a link on a day (the visitor hash only): a visitor's clicks of a link count once a day (0004).
+CREATE TABLE link_visitors (
+  site    TEXT NOT NULL,
+  day     TEXT NOT NULL,
+  code    TEXT NOT NULL,
+  visitor TEXT NOT NULL,
+  PRIMARY KEY (site, day, code, visitor)
+) WITHOUT ROWID;
+
 CREATE TABLE link_clicks (
   site   TEXT NOT NULL,
   day    TEXT NOT NULL,
@@ -128,6 +145,8 @@ CREATE TABLE rollup_days (
   events     INTEGER NOT NULL DEFAULT 0,
   started_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL, release_k INTEGER,  -- 0003 (ALTER TABLE): the k of the day's atoms' release marks
+  upto INTEGER,                              -- 0004: the highest events.rowid this roll covers (pinned while it runs)
+  written INTEGER NOT NULL DEFAULT 0,        -- 0004: atoms a chunked write of this roll has upserted
   PRIMARY KEY (site, day)
 ) WITHOUT ROWID;
 
@@ -154,9 +173,12 @@ CREATE TABLE spend (
 ) WITHOUT ROWID;
 
 -- Queue messages that failed every retry, kept for inspection and replay.
+-- Purged after 30 days; erased with their site (0004 added `site`, NULL when the body names none).
 CREATE TABLE dead_letters (
   id          INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
   body        TEXT NOT NULL,
   error       TEXT
-);
+, site TEXT);
+CREATE INDEX dead_letters_site ON dead_letters (site);
+CREATE INDEX dead_letters_received ON dead_letters (received_at);

@@ -20,7 +20,7 @@ const CAMPAIGNS = 1000;
 const MODELS = ["last_click", "first_click", "linear"].slice(0, Math.max(1, Math.min(3, Number(process.env.BENCH_MODELS ?? 1))));
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const QUERY_SECONDS = Number(process.env.BENCH_QUERY_SECONDS ?? 30);
-const ADMIN = "bench-admin-token";
+const ADMIN = "bench-admin-token-0123456789abcdef-0123";
 const SITE = "bigshop";
 
 const SOURCES = [

@@ -19,7 +19,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const ADMIN = "bench-admin-token";
+const ADMIN = "bench-admin-token-0123456789abcdef-0123";
 const SITE = "bench";
 const DOMAIN = "bench.example";
 

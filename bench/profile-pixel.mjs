@@ -10,7 +10,7 @@ import path from "node:path";
 import { cleanUp, fmt, migrate, ROOT, run, startDev, tempDir } from "./lib.mjs";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
-const ADMIN = "bench-admin-token";
+const ADMIN = "bench-admin-token-0123456789abcdef-0123";
 
 /** A minimal Chrome DevTools Protocol client over the inspector's WebSocket (Node 22's global WebSocket). */
 async function inspector(port) {

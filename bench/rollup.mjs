@@ -16,7 +16,7 @@ import { d1File, fmt, migrate, ROOT, startDev } from "./lib.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
 const SITE = "bench";
-const TOKEN = "bench-admin-token";
+const TOKEN = "bench-admin-token-0123456789abcdef-0123";
 const DAY_MS = 86_400_000;
 const DAY = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10); // yesterday (UTC): inside retention
 const DAY_START = Date.parse(`${DAY}T00:00:00Z`);

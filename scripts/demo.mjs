@@ -115,7 +115,7 @@ async function main() {
     await sleep(toMidnight + 1000);
   }
   const dir = mkdtempSync(join(tmpdir(), "edgetally-demo-"));
-  const token = randomBytes(18).toString("base64url");
+  const token = randomBytes(32).toString("base64url");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };

@@ -116,6 +116,10 @@ const SITE_INPUT = obj({
   goals: arr(obj({ name: STR, tier: enumOf(["macro", "micro"]), value: nullable("number"), currency: nullable("string") }, ["name"])),
   funnels: arr(obj({ name: STR, steps: arr(STR) }, ["name", "steps"])),
   collect: obj(same(BOOL, ["rate_limit", "honor_gpc"])),
+  limits: obj({
+    touches_per_day: typed("integer", "distinct touches a site-day keeps; further ones count under campaign (overflow). Default 5000", { minimum: 1, maximum: 50_000 }),
+    collect_per_minute: typed("integer", "browser hits per minute and client address; 0 disables. Default 600", { minimum: 0, maximum: 30_000 }),
+  }),
 });
 
 const TOUCH = obj(

@@ -2,6 +2,7 @@ import { HttpError, invalid, type Problem, problemOf } from "../http/errors";
 import { goalOf, isEventName, NAME_MAX, type Goal, type SiteConfig } from "../sites/config";
 import { isCurrency } from "../sites/currency";
 import { parseTime } from "../time/day";
+import { LATE_EVENT_MS } from "../time/windows";
 
 /**
  * Field validation shared by the three collection paths. Each parser returns the clean value or
@@ -14,7 +15,7 @@ export const URL_MAX = 2048;
 /** Longest accepted `event_id` / `i`. */
 export const EVENT_ID_MAX = 128;
 /** Server events: how far back and ahead `time` may be. */
-export const PAST_MS = 7 * 86_400_000;
+export const PAST_MS = LATE_EVENT_MS;
 export const FUTURE_MS = 5 * 60_000;
 
 /** Runs `parse`, recording its HttpError in `problems` and answering `fallback` instead. */

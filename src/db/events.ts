@@ -1,5 +1,7 @@
 import type { CleanEvent } from "../collect/event";
-import { chunk, chunkForParams, placeholders } from "./chunk";
+import { DEDUP_WINDOW_MS } from "../time/windows";
+import { chunk } from "./chunk";
+import { writableSite } from "./sites";
 
 /**
  * Writing events: the one place that inserts into `events` and `dedup`.
@@ -17,7 +19,7 @@ export interface StoredEvent {
   event: CleanEvent;
 }
 
-export const DEDUP_WINDOW_MS = 48 * 3_600_000;
+export { DEDUP_WINDOW_MS };
 
 export const EVENT_COLUMNS = [
   "site", "day", "ts", "received_at", "name", "event_id", "via", "visitor", "url", "touch_kind", "source", "medium",
@@ -45,8 +47,10 @@ const col = (name: (typeof EVENT_COLUMNS)[number]) => `json_extract(r.value, '$[
 const INSERT_SQL =
   `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) ` +
   `SELECT ${EVENT_COLUMNS.map(col).join(", ")} FROM json_each(?) AS r ` +
-  `WHERE ${col("event_id")} IS NULL ` +
-  `OR EXISTS (SELECT 1 FROM dedup AS d WHERE d.site = ${col("site")} AND d.event_id = ${col("event_id")} AND d.claim = ?) ` +
+  `WHERE (${col("event_id")} IS NULL ` +
+  `OR EXISTS (SELECT 1 FROM dedup AS d WHERE d.site = ${col("site")} AND d.event_id = ${col("event_id")} AND d.claim = ?)) ` +
+  // An event of a site erased after it was received (still queued, or from a stale site cache) is refused.
+  `AND ${writableSite(col("site"), col("received_at"))} ` +
   "ON CONFLICT DO NOTHING";
 
 type Param = string | number | null;
@@ -105,7 +109,7 @@ export function eventWriteStatements(items: readonly StoredEvent[], claim: strin
       kind: "claim",
       sql: "INSERT INTO dedup (site, event_id, first_seen, claim) " +
         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? " +
-        "FROM json_each(?) WHERE true " +
+        `FROM json_each(?) WHERE ${writableSite("json_extract(value, '$[0]')", "json_extract(value, '$[2]')")} ` +
         "ON CONFLICT (site, event_id) DO UPDATE SET first_seen = excluded.first_seen, claim = excluded.claim " +
         "WHERE dedup.first_seen <= excluded.first_seen - ? " +
         "RETURNING site, event_id",
@@ -166,13 +170,37 @@ export async function writeEvents(db: D1Database, items: readonly StoredEvent[],
   return { inserted, duplicates: duplicates.sort((a, b) => a - b) };
 }
 
-/** Stores queue bodies that could not be written (poison or dead-lettered), chunked to ≤ 100 parameters. */
-export async function insertDeadLetters(db: D1Database, letters: readonly { body: string; error: string | null }[], now: number): Promise<void> {
+/** Bytes of dead letters (JSON) per insert statement, well under D1's 1 MB per value. */
+const DEAD_LETTER_JSON_BYTES = 400_000;
+
+/**
+ * Stores queue bodies that could not be written (poison or dead-lettered), each with the site it
+ * names (null when it names none), as JSON-bound multi-row inserts. A letter of a site erased
+ * after the event was received is not stored: erasing a site erases its dead letters too.
+ */
+export async function insertDeadLetters(db: D1Database, letters: readonly { body: string; error: string | null; site?: string | null; received?: number | null }[], now: number): Promise<void> {
   if (letters.length === 0) return;
-  const statements = chunkForParams(letters, 3).map((rows) =>
+  const rows = letters.map((l) => [l.body, l.error, l.site ?? null, l.received ?? now]);
+  const statements = splitJsonRows(rows, DEAD_LETTER_JSON_BYTES).map((json) =>
     db
-      .prepare(`INSERT INTO dead_letters (received_at, body, error) VALUES ${placeholders(rows.length, 3)}`)
-      .bind(...rows.flatMap((l) => [now, l.body, l.error])),
+      .prepare(
+        "INSERT INTO dead_letters (received_at, body, error, site) " +
+          "SELECT ?1, l.value ->> 0, l.value ->> 1, l.value ->> 2 FROM json_each(?2) AS l " +
+          `WHERE l.value ->> 2 IS NULL OR ${writableSite("l.value ->> 2", "l.value ->> 3")}`,
+      )
+      .bind(now, json),
   );
   await db.batch(statements);
+}
+
+/** Dead letters are kept this long for inspection and replay, then purged by the hourly run. */
+export const DEAD_LETTER_MS = 30 * 86_400_000;
+
+/** 1 query. Deletes up to `limit` dead letters stored before `before`. */
+export async function purgeDeadLetters(db: D1Database, before: number, limit = 10_000): Promise<number> {
+  const res = await db
+    .prepare("DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ?1 LIMIT ?2)")
+    .bind(before, limit)
+    .run();
+  return res.meta.changes;
 }

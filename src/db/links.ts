@@ -47,13 +47,44 @@ export async function getLink(db: D1Database, code: string): Promise<LinkRecord 
   };
 }
 
-/** Counts one click of `code` on the site-local `day` (one upsert; concurrent clicks add up). */
-export async function countClick(db: D1Database, site: string, day: string, code: string): Promise<void> {
-  await db
-    .prepare(
-      "INSERT INTO link_clicks (site, day, code, clicks) VALUES (?, ?, ?, 1) " +
-        "ON CONFLICT (site, day, code) DO UPDATE SET clicks = clicks + 1",
-    )
-    .bind(site, day, code)
+/**
+ * Counts one click of `code` on the site-local `day`, once per visitor and day: one batch (one
+ * transaction) counts it only if the visitor has no click of this link that day yet, then records
+ * the visitor. Concurrent clicks add up. A click without a visitor hash (no salt could be had) is
+ * counted. Nothing is written for a link that no longer exists (its site was erased).
+ */
+export async function countClick(db: D1Database, site: string, day: string, code: string, visitor: string | null): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        "INSERT INTO link_clicks (site, day, code, clicks) " +
+          "SELECT ?1, ?2, ?3, 1 " +
+          "WHERE EXISTS (SELECT 1 FROM links WHERE code = ?3 AND site = ?1) " +
+            "AND NOT EXISTS (SELECT 1 FROM link_visitors WHERE site = ?1 AND day = ?2 AND code = ?3 AND visitor = ?4) " +
+          "ON CONFLICT (site, day, code) DO UPDATE SET clicks = clicks + 1",
+      )
+      .bind(site, day, code, visitor),
+    db
+      .prepare(
+        "INSERT INTO link_visitors (site, day, code, visitor) " +
+          "SELECT ?1, ?2, ?3, ?4 WHERE ?4 IS NOT NULL AND EXISTS (SELECT 1 FROM links WHERE code = ?3 AND site = ?1) " +
+          "ON CONFLICT DO NOTHING",
+      )
+      .bind(site, day, code, visitor),
+  ]);
+}
+
+/** Rows of link_visitors deleted per statement. */
+export const LINK_VISITORS_CHUNK = 10_000;
+
+/**
+ * 1 query. Deletes up to `limit` link_visitors rows of days before `before`: they only dedup
+ * clicks within their day, and hold visitor hashes, which are kept no longer than needed.
+ */
+export async function purgeLinkVisitors(db: D1Database, before: string, limit = LINK_VISITORS_CHUNK): Promise<number> {
+  const res = await db
+    .prepare("DELETE FROM link_visitors WHERE (site, day, code, visitor) IN (SELECT site, day, code, visitor FROM link_visitors WHERE day < ?1 LIMIT ?2)")
+    .bind(before, limit)
     .run();
+  return res.meta.changes;
 }

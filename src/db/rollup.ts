@@ -39,6 +39,10 @@ export interface DayState {
   events: number;
   started_at: number;
   updated_at: number;
+  /** the highest events.rowid this roll covers, pinned when it started (null: rolled before 0004) */
+  upto?: number | null;
+  /** atoms this roll's chunked write has upserted so far */
+  written?: number;
 }
 
 /** 1 query. The highest events.rowid of each day (null: no events), for change detection and as the roll's upper bound. */
@@ -78,13 +82,16 @@ export async function dayFacts(db: D1Database, pairs: readonly SiteDay[]): Promi
       .prepare(
         "SELECT p.value ->> 0 AS site, p.value ->> 1 AS day, " +
                  "(SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last, " +
-                 "r.status, r.cursor, r.events, r.started_at, r.updated_at " +
+                 "r.status, r.cursor, r.events, r.started_at, r.updated_at, r.upto, r.written " +
           "FROM json_each(?1) AS p LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1",
       )
       .bind(JSON.stringify(chunk.map((p) => [p.site, p.day])))
-      .all<SiteDay & { last: number | null; status: DayState["status"] | null; cursor: number; events: number; started_at: number; updated_at: number }>();
+      .all<SiteDay & { last: number | null; status: DayState["status"] | null; cursor: number; events: number; started_at: number; updated_at: number; upto: number | null; written: number }>();
     for (const r of results) {
-      const state = r.status === null ? undefined : { day: r.day, status: r.status, cursor: r.cursor, events: r.events, started_at: r.started_at, updated_at: r.updated_at };
+      const state =
+        r.status === null
+          ? undefined
+          : { day: r.day, status: r.status, cursor: r.cursor, events: r.events, started_at: r.started_at, updated_at: r.updated_at, upto: r.upto, written: r.written };
       out.push({ site: r.site, day: r.day, last: r.last, state });
     }
   }
@@ -177,6 +184,120 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
   return results;
 }
 
+/**
+ * The touches of a day up to rowid `upto`, with their hits, ranked for the touch cap
+ * (rollup/cap.ts): landing events, journey touches of conversions (`goals`, JSON), link clicks.
+ * `r` numbers the touches (direct / (none) / (none) left out: always kept) by hits, most first,
+ * ties by source, medium, campaign; `o` numbers the (source, medium) pairs of the touches ranked
+ * after `?5` (the cap) the same way. Parameters: ?1 site, ?2 day, ?3 upto, ?4 goals, ?5 cap, ?6
+ * overflow pairs. Shared by touchRanking and dayVisitorsCapped, so both decide alike.
+ */
+const TOUCH_RANKING =
+  "t(source, medium, campaign, hits) AS ( " +
+      "SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COUNT(*) " +
+      "FROM events " +
+      "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND touch_kind = 'landing' " +
+      "GROUP BY 1, 2, 3 " +
+    "UNION ALL " +
+      "SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), COUNT(*) " +
+      "FROM events e, json_each(CASE WHEN json_valid(e.journey) THEN e.journey ELSE '[]' END) AS j " +
+      "WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.journey IS NOT NULL " +
+        "AND e.name IN (SELECT value FROM json_each(?4)) AND j.type = 'object' " +
+      "GROUP BY 1, 2, 3 " +
+    "UNION ALL " +
+      "SELECT l.source, l.medium, l.campaign, SUM(c.clicks) " +
+      "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
+      "WHERE c.site = ?1 AND c.day = ?2 " +
+      "GROUP BY 1, 2, 3 " +
+  "), " +
+  "k AS ( " +
+    "SELECT source, medium, campaign, SUM(hits) AS hits FROM t " +
+    "WHERE NOT (source = 'direct' AND medium = '(none)' AND campaign = '(none)') " +
+    "GROUP BY 1, 2, 3 " +
+  "), " +
+  "r AS MATERIALIZED ( " +
+    "SELECT source, medium, campaign, hits, ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign) AS n FROM k " +
+  "), " +
+  "o AS MATERIALIZED ( " +
+    "SELECT r.source AS source, r.medium AS medium, ROW_NUMBER() OVER (ORDER BY SUM(r.hits) DESC, r.source, r.medium) AS n " +
+    "FROM r WHERE r.n > ?5 GROUP BY r.source, r.medium " +
+  ")";
+
+/** The outcome of touchRanking: null when the day has no more distinct touches than `cap`. */
+export interface TouchRanking {
+  kept: TouchKey[];
+  pairs: { source: string; medium: string }[];
+  distinct: number;
+}
+
+/**
+ * 1 query. The touches a day keeps under a cap of `cap` distinct touches (at most `cap` rows) and
+ * the (source, medium) pairs whose overflow rows it keeps (at most `pairs` rows); null when the day
+ * has at most `cap` distinct touches, so nothing overflows.
+ */
+export async function touchRanking(db: D1Database, site: string, day: string, upto: number, goals: readonly string[], cap: number, pairs: number): Promise<TouchRanking | null> {
+  const { results } = await db
+    .prepare(
+      `WITH ${TOUCH_RANKING} ` +
+        "SELECT 3 AS level, source, medium, campaign, (SELECT COUNT(*) FROM k) AS total FROM r WHERE n <= ?5 " +
+        "UNION ALL " +
+        "SELECT 2 AS level, source, medium, NULL, NULL FROM o WHERE n <= ?6",
+    )
+    .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
+    .all<{ level: number; source: string; medium: string; campaign: string | null; total: number | null }>();
+  const distinct = results.find((r) => r.level === 3)?.total ?? 0;
+  if (distinct <= cap) return null;
+  return {
+    kept: results.filter((r) => r.level === 3).map((r) => ({ source: r.source, medium: r.medium, campaign: r.campaign! })),
+    pairs: results.filter((r) => r.level === 2).map((r) => ({ source: r.source, medium: r.medium })),
+    distinct,
+  };
+}
+
+/**
+ * 1 query. dayVisitors for a day whose touches overflow its cap: the same distinct counts, each
+ * visitor counted under the touch the cap keeps for it — its own, its source and medium's
+ * `(overflow)`, or `(overflow)` / `(overflow)` / `(overflow)` (rollup/cap.ts cappedKey) — all in
+ * SQL, because distinct visitors of several touches cannot be added up afterwards.
+ */
+export async function dayVisitorsCapped(db: D1Database, site: string, day: string, upto: number, goals: readonly string[], cap: number, pairs: number): Promise<TouchCount[]> {
+  const { results } = await db
+    .prepare(
+      `WITH ${TOUCH_RANKING}, ` +
+        "pv AS ( " +
+          "SELECT visitor, touch_kind, source, medium, campaign, " +
+                 "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
+          "FROM events " +
+          "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
+        "), " +
+        "v AS MATERIALIZED ( " +
+          "SELECT visitor, " +
+                 "CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
+                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
+                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign " +
+          "FROM pv " +
+          "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
+        "), " +
+        "m AS ( " +
+          "SELECT d.source, d.medium, d.campaign, " +
+                 "CASE WHEN (d.source = 'direct' AND d.medium = '(none)' AND d.campaign = '(none)') OR r.n <= ?5 THEN 3 " +
+                      "WHEN o.n <= ?6 THEN 2 ELSE 0 END AS level " +
+          "FROM (SELECT DISTINCT source, medium, campaign FROM v) AS d " +
+          "LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign " +
+          "LEFT JOIN o ON o.source = d.source AND o.medium = d.medium " +
+        ") " +
+        "SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source, " +
+               "CASE WHEN m.level > 0 THEN m.medium ELSE '(overflow)' END AS medium, " +
+               "CASE WHEN m.level = 3 THEN m.campaign ELSE '(overflow)' END AS campaign, " +
+               "COUNT(DISTINCT v.visitor) AS n " +
+        "FROM v JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign " +
+        "GROUP BY 1, 2, 3",
+    )
+    .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
+    .all<TouchCount>();
+  return results;
+}
+
 /** 1 query. Tracked-link clicks of a day per touch (link_clicks joined to links by code). */
 export async function dayClicks(db: D1Database, site: string, day: string): Promise<TouchCount[]> {
   const { results } = await db
@@ -239,22 +360,39 @@ export function replaceFunnelDays(db: D1Database, site: string, day: string, row
   ];
 }
 
-/** Statement: a day's roll is under way, `cursor` the last rowid whose conversions are in scratch. */
-export function markRunning(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number): D1PreparedStatement {
+/**
+ * Statement: a day's roll is under way, `cursor` the last rowid whose conversions are in scratch,
+ * `upto` the highest rowid the roll covers (pinned for its every invocation), `written` the atoms
+ * its chunked write has upserted. Once atoms are being rewritten (`written` > 0) the day's release
+ * marks are mixed, so `release_k` is cleared: the API then releases the day in the Worker.
+ */
+export function markRunning(
+  db: D1Database,
+  site: string,
+  day: string,
+  cursor: number,
+  events: number,
+  startedAt: number,
+  now: number,
+  upto: number,
+  written = 0,
+): D1PreparedStatement {
   return db
     .prepare(
-      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6",
+      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, upto, written) " +
+        "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8) " +
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, upto = ?7, written = ?8, " +
+          "release_k = CASE WHEN ?8 > 0 THEN NULL ELSE release_k END",
     )
-    .bind(site, day, cursor, events, startedAt, now);
+    .bind(site, day, cursor, events, startedAt, now, upto, written);
 }
 
 /** Statement: a day is rolled up to rowid `cursor`; `events` raw events went in. */
 export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number, releaseK: number): D1PreparedStatement {
   return db
     .prepare(
-      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7",
+      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, upto, written) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7, ?3, 0) " +
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0",
     )
     .bind(site, day, cursor, events, startedAt, now, releaseK);
 }

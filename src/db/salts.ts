@@ -1,3 +1,5 @@
+import { writableSite } from "./sites";
+
 /** The `salts` table: one random salt per site and site-local day (CONTRACT.md "No raw IP …"). */
 
 export interface SaltRow {
@@ -11,7 +13,10 @@ export interface SaltRow {
  */
 export async function ensureSalt(db: D1Database, site: string, day: string, candidate: string, expiresAt: number): Promise<SaltRow> {
   const [, read] = await db.batch<SaltRow>([
-    db.prepare(`INSERT INTO salts (site, day, salt, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (site, day) DO NOTHING`).bind(site, day, candidate, expiresAt),
+    // No salt for a site erased meanwhile (a stale site cache): nothing of it may be written again.
+    db
+      .prepare(`INSERT INTO salts (site, day, salt, expires_at) SELECT ?1, ?2, ?3, ?4 WHERE ${writableSite("?1", "?5")} ON CONFLICT (site, day) DO NOTHING`)
+      .bind(site, day, candidate, expiresAt, Date.now()),
     db.prepare(`SELECT salt, expires_at FROM salts WHERE site = ? AND day = ?`).bind(site, day),
   ]);
   const row = read?.results[0];

@@ -70,23 +70,78 @@ export async function updateSiteKeys(db: D1Database, id: string, ingestHash: str
   return res.meta.changes === 1;
 }
 
+/**
+ * SQL condition: may a row of site `site` (an SQL expression), received at `received` (unix ms,
+ * an SQL expression), still be written? Not when the site was erased (a tombstone in
+ * erased_sites) unless it exists again and was re-created no later than the row was received —
+ * so queued writes of an erased site never bring its rows back, even under a re-used id. Sites
+ * never erased are not checked (the collectors already checked them). Built from fixed
+ * expressions only, never from values.
+ */
+export function writableSite(site: string, received: string): string {
+  return (
+    `NOT EXISTS (SELECT 1 FROM erased_sites AS t WHERE t.site = ${site} ` +
+    `AND NOT EXISTS (SELECT 1 FROM sites AS s WHERE s.id = ${site} AND s.created_at <= ${received}))`
+  );
+}
+
 /** Every statement that erases a site's rows, one per table that holds them (sites last). */
 export const ERASE_SITE_SQL = [
-  `DELETE FROM events WHERE site = ?`,
-  `DELETE FROM dedup WHERE site = ?`,
-  `DELETE FROM salts WHERE site = ?`,
-  `DELETE FROM link_clicks WHERE site = ?`,
-  `DELETE FROM links WHERE site = ?`,
-  `DELETE FROM atoms WHERE site = ?`,
-  `DELETE FROM funnel_days WHERE site = ?`,
-  `DELETE FROM rollup_days WHERE site = ?`,
-  `DELETE FROM rollup_scratch WHERE site = ?`,
-  `DELETE FROM spend WHERE site = ?`,
-  `DELETE FROM sites WHERE id = ?`,
+  `DELETE FROM events WHERE site = ?1`,
+  `DELETE FROM dedup WHERE site = ?1`,
+  `DELETE FROM salts WHERE site = ?1`,
+  `DELETE FROM link_clicks WHERE site = ?1`,
+  `DELETE FROM link_visitors WHERE site = ?1`,
+  `DELETE FROM links WHERE site = ?1`,
+  `DELETE FROM atoms WHERE site = ?1`,
+  `DELETE FROM funnel_days WHERE site = ?1`,
+  `DELETE FROM rollup_days WHERE site = ?1`,
+  `DELETE FROM rollup_scratch WHERE site = ?1`,
+  `DELETE FROM spend WHERE site = ?1`,
+  `DELETE FROM dead_letters WHERE site = ?1`,
+  `DELETE FROM sites WHERE id = ?1`,
 ] as const;
 
-/** Erases a site and every row it owns, in one transaction. Returns false if there was no site. */
-export async function deleteSite(db: D1Database, id: string): Promise<boolean> {
-  const results = await db.batch(ERASE_SITE_SQL.map((sql) => db.prepare(sql).bind(id)));
+/** How long an erased site's tombstone is kept: longer than a queued message can live (Queues keep them at most 14 days). */
+export const TOMBSTONE_MS = 14 * 86_400_000;
+
+/**
+ * Erases a site and every row it owns, in one transaction, and leaves its tombstone (erased_sites)
+ * so writes still under way for it are refused. Returns false if there was no site.
+ */
+export async function deleteSite(db: D1Database, id: string, now = Date.now()): Promise<boolean> {
+  const tombstone = db
+    .prepare(
+      "INSERT INTO erased_sites (site, erased_at) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?1) " +
+        "ON CONFLICT (site) DO UPDATE SET erased_at = excluded.erased_at",
+    )
+    .bind(id, now);
+  const results = await db.batch([tombstone, ...ERASE_SITE_SQL.map((sql) => db.prepare(sql).bind(id))]);
   return (results[results.length - 1]?.meta.changes ?? 0) === 1;
+}
+
+/** Sites erased since `since` that do not exist again: the hourly run erases their rows once more. */
+export async function recentlyErased(db: D1Database, since: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT site FROM erased_sites WHERE erased_at >= ?1 AND NOT EXISTS (SELECT 1 FROM sites WHERE id = erased_sites.site) ORDER BY site")
+    .bind(since)
+    .all<{ site: string }>();
+  return results.map((r) => r.site);
+}
+
+/**
+ * Erases the rows of an erased site once more (not its tombstone): a rollup invocation that
+ * listed the site before its erase may have written its last batch after it.
+ */
+export function eraseAgainStatements(db: D1Database, id: string): D1PreparedStatement[] {
+  // Never the sites row, and nothing once the id exists again (a new site's rows are its own).
+  return ERASE_SITE_SQL.filter((sql) => !sql.startsWith("DELETE FROM sites ")).map((sql) =>
+    db.prepare(`${sql} AND NOT EXISTS (SELECT 1 FROM sites WHERE id = ?1)`).bind(id),
+  );
+}
+
+/** 1 query. Deletes tombstones older than TOMBSTONE_MS. */
+export async function purgeTombstones(db: D1Database, now: number): Promise<number> {
+  const res = await db.prepare("DELETE FROM erased_sites WHERE erased_at < ?").bind(now - TOMBSTONE_MS).run();
+  return res.meta.changes;
 }

@@ -31,11 +31,24 @@ async function authFailure(env: Env, request: Request, status: 401 | 403, code: 
   throw new HttpError(status, code, message, undefined, status === 401 ? { "www-authenticate": "Bearer" } : undefined);
 }
 
-/** Requires `Authorization: Bearer <ADMIN_TOKEN>`. */
+/**
+ * Shortest ADMIN_TOKEN the admin API accepts. The token guards every site's keys and data, and
+ * the failed-auth rate limit only slows guessing: a short or word-like token must not work at all.
+ */
+export const ADMIN_TOKEN_MIN = 32;
+const STRONG_TOKEN_HINT = "generate one with `openssl rand -base64 32` and set it with `wrangler secret put ADMIN_TOKEN` (locally: `.dev.vars` or `--var ADMIN_TOKEN:…`)";
+
+/**
+ * Requires `Authorization: Bearer <ADMIN_TOKEN>`. Without an ADMIN_TOKEN, or with one shorter
+ * than ADMIN_TOKEN_MIN characters, the admin API is off (503) and says how to set a strong one.
+ */
 export async function requireAdmin(request: Request, env: Env): Promise<void> {
   const token = bearer(request);
   if (!env.ADMIN_TOKEN) {
-    throw new HttpError(503, "admin_disabled", "ADMIN_TOKEN is not set on this Worker; set it with `wrangler secret put ADMIN_TOKEN`.");
+    throw new HttpError(503, "admin_disabled", `ADMIN_TOKEN is not set on this Worker; ${STRONG_TOKEN_HINT}.`);
+  }
+  if (env.ADMIN_TOKEN.length < ADMIN_TOKEN_MIN) {
+    throw new HttpError(503, "admin_token_weak", `ADMIN_TOKEN is shorter than ${ADMIN_TOKEN_MIN} characters, so the admin API is off; ${STRONG_TOKEN_HINT}.`);
   }
   if (!token) return authFailure(env, request, 401, "unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
   const [a, b] = await Promise.all([hashKey(token), hashKey(env.ADMIN_TOKEN)]);

@@ -39,6 +39,22 @@ function bodyText(body: unknown): string {
 interface Letter {
   body: string;
   error: string;
+  /** the site the body names (null: none), so erasing a site erases its dead letters */
+  site: string | null;
+  /** when its event was received (an erased site's letters received before the erase are refused) */
+  received: number | null;
+}
+
+/** The site and receive time a dead body names, if it is (or looks like) a queued event. */
+function letterOf(body: unknown, error: string): Letter {
+  const event = typeof body === "object" && body !== null ? (body as { event?: unknown }).event : undefined;
+  const e = typeof event === "object" && event !== null ? (event as { site?: unknown; received_at?: unknown }) : {};
+  return {
+    body: bodyText(body),
+    error,
+    site: typeof e.site === "string" ? e.site : null,
+    received: typeof e.received_at === "number" && Number.isFinite(e.received_at) ? e.received_at : null,
+  };
 }
 
 /** Stores the letters of `messages` in dead_letters and acks them; if that fails they are retried, never lost. */
@@ -67,7 +83,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
       env.DB,
       batch.messages.map((msg) => {
         const error = `dead-lettered from ${from} after ${msg.attempts} attempts`;
-        return { msg, letters: deadBodies(msg.body).map((b) => ({ body: bodyText(b), error })) };
+        return { msg, letters: deadBodies(msg.body).map((b) => letterOf(b, error)) };
       }),
     );
   }
@@ -90,5 +106,5 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
     else if (m.poison.length === 0) m.msg.ack();
     else done.push(m);
   }
-  await setAside(env.DB, done.map((m) => ({ msg: m.msg, letters: m.poison.map((p) => ({ body: bodyText(p), error: POISON })) })));
+  await setAside(env.DB, done.map((m) => ({ msg: m.msg, letters: m.poison.map((p) => letterOf(p, POISON)) })));
 }

@@ -2,6 +2,7 @@ import { countClick, getLink, insertLink } from "../db/links";
 import type { SiteRecord } from "../db/sites";
 import { isBotAgent } from "../collect/bot";
 import { HttpError } from "../http/errors";
+import { visitorFor } from "../privacy/visitor";
 import { getSiteCached } from "../sites/cache";
 import { dayOf } from "../time/day";
 import { isCode, newCode } from "./code";
@@ -27,12 +28,17 @@ export interface Click {
 /**
  * Resolves a click on /l/:code. Unknown codes, deleted sites and destinations no longer inside
  * the site's domains are all a 404: the redirect target only ever comes from the stored link.
+ * A visitor's clicks of a link count once per site-local day (the visitor is the same keyed daily
+ * hash of IP and user agent as a pageview's; neither is stored), so reloading or scripting the
+ * link cannot inflate its clicks.
  */
-export async function followCode(db: D1Database, code: string, userAgent: string | null, now = Date.now()): Promise<Click> {
+export async function followCode(db: D1Database, code: string, userAgent: string | null, ip: string, now = Date.now()): Promise<Click> {
   const link = isCode(code) ? await getLink(db, code) : null;
   const site = link ? await getSiteCached(db, link.site, now) : null;
   const location = link && site ? redirectTarget(link, site.config.domains) : null;
   if (!link || !site || !location) throw new HttpError(404, "link_not_found", "There is no tracked link with this code.");
-  const count = isBotAgent(userAgent) ? null : countClick(db, link.site, dayOf(now, site.config.timezone), link.code);
+  const count = isBotAgent(userAgent)
+    ? null
+    : visitorFor(db, site.config, now, ip, userAgent ?? "", now).then((visitor) => countClick(db, link.site, dayOf(now, site.config.timezone), link.code, visitor));
   return { location, count };
 }

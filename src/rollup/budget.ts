@@ -11,6 +11,7 @@ export const ROLLUP_QUERIES = 950;
 
 export class QueryBudget {
   used = 0;
+  private parent: QueryBudget | null = null;
 
   /** `reserve`: queries kept back for a later phase (the purge) until `release()`. */
   constructor(
@@ -21,8 +22,19 @@ export class QueryBudget {
   /** Takes `n` queries if they fit; false (and nothing taken) when they do not. */
   take(n: number): boolean {
     if (this.used + n > this.limit - this.reserve) return false;
+    if (this.parent && !this.parent.take(n)) return false;
     this.used += n;
     return true;
+  }
+
+  /**
+   * A budget for one part of the work (one site-day): at most `limit` queries, each also taken
+   * from this budget, so one huge day cannot spend what the days after it need.
+   */
+  share(limit: number): QueryBudget {
+    const child = new QueryBudget(Math.max(0, Math.min(limit, this.left)));
+    child.parent = this;
+    return child;
   }
 
   /** Makes the reserved queries available. */
@@ -31,6 +43,7 @@ export class QueryBudget {
   }
 
   get left(): number {
-    return this.limit - this.reserve - this.used;
+    const own = this.limit - this.reserve - this.used;
+    return this.parent ? Math.min(own, this.parent.left) : own;
   }
 }

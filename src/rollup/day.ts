@@ -1,10 +1,12 @@
 import { atomKeyId, atomKeys, deleteAtomStatements, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
+import { touchKeyId } from "../attribution/models";
 import {
   clearScratch,
   conversionPage,
   dayClicks,
   dayEventCount,
   dayVisitors,
+  dayVisitorsCapped,
   funnelCounts,
   markDone,
   markRunning,
@@ -13,12 +15,15 @@ import {
   replaceFunnelDays,
   scratchClampCounts,
   scratchPages,
+  touchRanking,
   type DayState,
   type FunnelStepRow,
 } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
 import { funnelEpsilon, noiseAtom, noiseFunnelStep } from "../privacy/noise";
+import { siteLimits } from "../sites/limits";
 import { buildAtoms } from "./atoms";
+import { capCounts, OVERFLOW_PAIRS, pairKey } from "./cap";
 import { withMarks } from "./release";
 import type { QueryBudget } from "./budget";
 import { clampKey, decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
@@ -31,6 +36,8 @@ import { clampKey, decodePartialsInto, encodePartials, foldConfig, foldConversio
 export const PAGE_SIZE = 5000;
 /** Partial-sum entries per rollup_scratch row (a D1 row holds at most 2 MB). */
 const ENTRIES_PER_PART = 1000;
+/** Write statements per db.batch when a day's atoms are written in chunks. */
+export const WRITE_CHUNK = 50;
 
 export interface RollDayOptions {
   now: number;
@@ -52,12 +59,18 @@ export interface DayResult {
 }
 
 /**
- * Rolls up one site-day into atoms and funnel_days. Conversions are read in rowid pages and
- * folded into partial sums; each full page is saved to rollup_scratch together with the cursor,
- * in one transaction, so a day too large for one invocation resumes where it stopped and ends
- * with exactly the numbers of an uninterrupted run. Visitors, clicks and funnels are then counted
- * over the whole day in SQL (exact distinct counts), and the atoms are upserted, stale ones
- * deleted, the cursor marked done and the scratch cleared in one final batch.
+ * Rolls up one site-day into atoms and funnel_days. The roll covers the day's events up to rowid
+ * `upto`, pinned when it starts (rollup_days.upto), so each of its invocations sees the same
+ * events. First the day's touches are ranked for its touch cap (rollup/cap.ts; one query). Then
+ * conversions are read in rowid pages and folded into partial sums; each full page is saved to
+ * rollup_scratch together with the cursor, in one transaction, so a day too large for one
+ * invocation resumes where it stopped and ends with exactly the numbers of an uninterrupted run.
+ * Visitors, clicks and funnels are then counted over the whole day in SQL (exact distinct counts).
+ * The atoms are upserted, stale ones deleted, the cursor marked done and the scratch cleared in one
+ * final batch when that fits the budget; otherwise the atoms are written in chunks of WRITE_CHUNK
+ * statements, each recording how many are written (rollup_days.written), and a later invocation
+ * recomputes the same atoms and continues after them (meanwhile the day's release is decided per
+ * request: markRunning clears release_k).
  * Returns null when the query budget ran out first (progress so far is kept).
  */
 export async function rollupDay(db: D1Database, site: SiteRecord, day: string, opts: RollDayOptions): Promise<DayResult | null> {
@@ -66,11 +79,13 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const id = site.config.id;
   const cfg = foldConfig(site.config);
   const goals = [...cfg.goals.keys()];
-  const upto = opts.upto ?? 0;
+  const planned = opts.upto ?? 0;
 
   // Resume only a roll started under the current configuration and not overtaken by deletions.
   let resumed =
-    !opts.fresh && prior?.status === "running" && prior.started_at >= site.updatedAt && prior.cursor <= upto ? prior : undefined;
+    !opts.fresh && prior?.status === "running" && prior.started_at >= site.updatedAt && prior.cursor <= planned && (prior.upto ?? planned) <= planned
+      ? prior
+      : undefined;
   const total: Partials = new Map();
   if (resumed) {
     if (!budget.take(1)) return null;
@@ -83,12 +98,23 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     }
   }
   const resume = resumed !== undefined;
+  // A resumed roll keeps the rowid bound it started with (rolls from before 0004 have none).
+  const upto = resumed?.upto ?? planned;
   let cursor = resumed?.cursor ?? 0;
   let folded = resumed?.events ?? 0;
   const startedAt = resumed?.started_at ?? now;
+  const written = resumed?.written ?? 0;
+  // What rollup_days says is in scratch: the cursor and count of the last saved page.
+  let saved = { cursor, events: folded };
   const counts: ClampCounts = new Map();
   const checked = new Set<string>();
   let scratchIsOurs = resume;
+
+  // The touch cap: the same events rank the same touches, in every invocation of this roll.
+  const limits = siteLimits(site.config);
+  if (!budget.take(1)) return null;
+  const ranking = await touchRanking(db, id, day, upto, goals, limits.touches_per_day, OVERFLOW_PAIRS);
+  cfg.cap = ranking && { kept: new Set(ranking.kept.map(touchKeyId)), pairs: new Set(ranking.pairs.map((p) => pairKey(p.source, p.medium))) };
 
   while (goals.length > 0) {
     if (!budget.take(1)) return null;
@@ -116,11 +142,12 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
         ...(scratchIsOurs ? [] : [clearScratch(db, id, day)]),
         ...putScratchPage(db, id, day, startedAt, last, encodePartials(page, ENTRIES_PER_PART, rows.length)),
         ...(cfg.clamp ? putScratchClampCounts(db, id, day, startedAt, [...touched].map((v) => [v, counts.get(v)!] as [string, Record<string, number>])) : []),
-        markRunning(db, id, day, last, folded + rows.length, startedAt, now),
+        markRunning(db, id, day, last, folded + rows.length, startedAt, now, upto, written),
       ];
       if (!budget.take(statements.length)) return null;
       await db.batch(statements);
       scratchIsOurs = true;
+      saved = { cursor: last, events: folded + rows.length };
     }
     mergePartials(total, page);
     cursor = last;
@@ -131,7 +158,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const funnels = site.config.funnels;
   if (!budget.take(4 + funnels.length)) return null;
   const [visitors, clicks, events, existing] = await Promise.all([
-    dayVisitors(db, id, day, upto),
+    cfg.cap ? dayVisitorsCapped(db, id, day, upto, goals, limits.touches_per_day, OVERFLOW_PAIRS) : dayVisitors(db, id, day, upto),
     dayClicks(db, id, day),
     dayEventCount(db, id, day, upto),
     atomKeys(db, id, day),
@@ -145,7 +172,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
     noisy.forEach((n, step) => funnelOut.push({ funnel: f.name, steps: f.steps, step, visitors: n }));
   }
 
-  let atoms: Atom[] = buildAtoms(id, day, goalKeys(site.config), total, visitors, clicks);
+  let atoms: Atom[] = buildAtoms(id, day, goalKeys(site.config), total, visitors, capCounts(cfg.cap, clicks));
   const epsilon = site.config.privacy.epsilon;
   if (epsilon !== null) {
     // Noise before anything is written: true numbers of such sites never reach the atoms table.
@@ -157,14 +184,32 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const keep = new Set(atoms.map(atomKeyId));
   const stale = existing.filter((k) => !keep.has(atomKeyId(k)));
   const per = opts.atomsPerStatement ?? ATOMS_PER_STATEMENT;
-  const statements = [
-    ...upsertAtomStatements(db, id, day, atoms, per),
-    ...deleteAtomStatements(db, id, day, stale, per),
-    ...replaceFunnelDays(db, id, day, funnelOut),
-    clearScratch(db, id, day),
-    markDone(db, id, day, upto, events, startedAt, now, k),
-  ];
-  if (!budget.take(statements.length)) return null;
-  await db.batch(statements);
+  // A resumed chunked write continues after the atoms it already wrote (same events, same atoms, same order).
+  const skip = Math.min(written, atoms.length);
+  const upserts = upsertAtomStatements(db, id, day, atoms.slice(skip), per);
+  const deletes = deleteAtomStatements(db, id, day, stale, per);
+  const finish = [...replaceFunnelDays(db, id, day, funnelOut), clearScratch(db, id, day), markDone(db, id, day, upto, events, startedAt, now, k)];
+  const all = [...upserts, ...deletes, ...finish];
+  if (budget.take(all.length)) {
+    await db.batch(all);
+    return { day, atoms: atoms.length, events };
+  }
+
+  // Too large for what is left of this invocation: write in chunks, each recording its progress.
+  for (let i = 0; i < upserts.length; ) {
+    const n = Math.min(upserts.length - i, WRITE_CHUNK, budget.left - 1);
+    if (n < 1 || !budget.take(n + 1)) return null;
+    const done = skip + Math.min((i + n) * per, atoms.length - skip);
+    await db.batch([...upserts.slice(i, i + n), markRunning(db, id, day, saved.cursor, saved.events, startedAt, now, upto, done)]);
+    i += n;
+  }
+  for (let i = 0; i < deletes.length; ) {
+    const n = Math.min(deletes.length - i, WRITE_CHUNK, budget.left);
+    if (n < 1 || !budget.take(n)) return null;
+    await db.batch(deletes.slice(i, i + n));
+    i += n;
+  }
+  if (!budget.take(finish.length)) return null;
+  await db.batch(finish);
   return { day, atoms: atoms.length, events };
 }

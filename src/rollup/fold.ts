@@ -5,6 +5,7 @@ import { MACRO_GOAL } from "../db/atoms";
 import { CLAMP } from "../privacy/noise";
 import type { ConversionRow } from "../db/rollup";
 import type { SiteConfig } from "../sites/config";
+import { capTouches, type TouchCap } from "./cap";
 
 /**
  * Folding a day's conversions into additive partial sums, one page of events at a time.
@@ -38,6 +39,8 @@ export interface FoldConfig {
   currency: string;
   /** clamp per-visitor contributions (CLAMP) because the site adds noise */
   clamp: boolean;
+  /** the day's touch cap (rollup/cap.ts), set by the roll once it ranked the day's touches */
+  cap?: TouchCap | null;
 }
 
 /** The fold's view of a site: goals by name, windows, currency, and whether to clamp (epsilon set). */
@@ -117,7 +120,7 @@ export function foldConversion(into: Partials, row: ConversionRow, cfg: FoldConf
     touchedVisitor = who;
   }
 
-  const touches = journeyOf({
+  const touches = capTouches(cfg.cap ?? null, journeyOf({
     ts: row.ts,
     journey: parseJourney(row.journey),
     touch_kind: row.touch_kind === "landing" || row.touch_kind === "direct" ? row.touch_kind : null,
@@ -126,7 +129,7 @@ export function foldConversion(into: Partials, row: ConversionRow, cfg: FoldConf
     campaign: row.campaign,
     content: row.content,
     term: row.term,
-  });
+  }));
   const credits = attributeAll(touches, row.ts, cfg.windows);
   for (const goalKey of keys) {
     for (const model of MODELS) {

@@ -1,9 +1,12 @@
 import type { DayState } from "../db/rollup";
-import { addDays, daysBetween, dayEnd } from "../time/day";
+import { addDays, dayEnd, dayOf } from "../time/day";
+import { lateWindow } from "../time/windows";
 
-/** Days before today that every run rolls up again for late events (server events may be 7 days old). */
-export const REROLL_DAYS = 7;
-/** Raw events are kept at least this many days: never inside the re-roll window. */
+/**
+ * Raw events are kept at least this many days, so never inside the re-roll window: that window
+ * (time/windows.ts lateWindow) reaches 168 hours back, which is at most 8 local days before
+ * today (a DST change shifts it by an hour or two, never by a day).
+ */
 export const MIN_RETENTION_DAYS = 8;
 /**
  * A day counts as rolled "after its end" only when rolled this long after midnight, so link
@@ -23,9 +26,13 @@ export function oldestKeptDay(today: string, retention: number): string {
   return addDays(today, -retention);
 }
 
-/** The re-roll window of a site: REROLL_DAYS finished days and today, oldest first. */
-export function rerollWindow(today: string): string[] {
-  return daysBetween(addDays(today, -REROLL_DAYS), today);
+/**
+ * The re-roll window of a site at `now`: every site-local day a late event accepted now can land
+ * on (time/windows.ts, the same definition validation and the stats' provisional days use), oldest
+ * first, today last.
+ */
+export function rerollWindow(now: number, timezone: string): string[] {
+  return lateWindow(now, timezone);
 }
 
 /**
@@ -36,7 +43,8 @@ export function rerollWindow(today: string): string[] {
 export const PRIORITY = { resume: 0, unrolled: 1, changed: 2, today: 3 } as const;
 
 export interface PlanInput {
-  today: string;
+  /** the run's time (unix ms): today and the re-roll window follow from it and the timezone */
+  now: number;
   timezone: string;
   /** the site's updated_at: a configuration change re-rolls the window */
   siteUpdatedAt: number;
@@ -59,12 +67,13 @@ export interface PlannedDay {
  * Today is always rolled.
  */
 export function daysToRoll(p: PlanInput): PlannedDay[] {
-  const window = rerollWindow(p.today);
+  const window = rerollWindow(p.now, p.timezone);
+  const today = dayOf(p.now, p.timezone);
   const out: PlannedDay[] = [];
   const priorityOf = (day: string, otherwise: number) => (p.states.get(day)?.status === "running" ? PRIORITY.resume : otherwise);
   for (const day of p.unrolled) if (day < window[0]!) out.push({ day, priority: priorityOf(day, PRIORITY.unrolled) });
   for (const day of window) {
-    if (day === p.today) {
+    if (day === today) {
       out.push({ day, priority: priorityOf(day, PRIORITY.today) });
       continue;
     }

@@ -1,5 +1,5 @@
 import type { IRequest } from "itty-router";
-import { requireIngestKey } from "../http/auth";
+import { clientIp, requireIngestKey } from "../http/auth";
 import { readJsonBody } from "../http/body";
 import { json } from "../http/errors";
 import { createLink, followCode } from "../links/service";
@@ -19,7 +19,7 @@ export async function postLink(req: IRequest, env: Env): Promise<Response> {
  * the request is never read. The click is counted after the answer, in waitUntil.
  */
 export async function followLink(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const click = await followCode(env.DB, req.params.code ?? "", req.headers.get("user-agent"));
+  const click = await followCode(env.DB, req.params.code ?? "", req.headers.get("user-agent"), clientIp(req));
   if (click.count) ctx.waitUntil(click.count.catch((err: unknown) => console.error("link click not counted", err)));
   return new Response(null, { status: 302, headers: { location: click.location, "cache-control": "no-store" } });
 }

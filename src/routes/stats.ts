@@ -12,7 +12,7 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
-  const { provisional, answered: r } = window(query, dayOf(Date.now(), site.timezone), site.privacy.final_only);
+  const { provisional, answered: r } = window(query, Date.now(), site.timezone, site.privacy.final_only);
   const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k) : { decided: new Map(), cells: [], traffic: [], spend: [], updatedAt: null };
   const answer = buildStats({ site, query, provisional, ...data });
   if (query.format === "json") return json(answer);
@@ -34,7 +34,7 @@ export async function getFunnel(req: IRequest, env: Env): Promise<Response> {
   if (!name) throw invalid("required", "`funnel` is required: the name of one of the site's funnels.", "funnel");
   const funnel = site.funnels.find((f) => f.name === name);
   if (!funnel) throw invalid("unknown_funnel", `\`${name}\` is not a funnel of this site.`, "funnel");
-  const { provisional, answered: r } = window(range, dayOf(Date.now(), site.timezone), site.privacy.final_only);
+  const { provisional, answered: r } = window(range, Date.now(), site.timezone, site.privacy.final_only);
   const rows = r ? await readFunnelDays(env.DB, site.id, funnel.name, r.from, r.to) : [];
   const released = releaseFunnel(funnel.steps, rows, site.privacy.k);
   return json({

@@ -3,6 +3,7 @@ import { isObject } from "../http/body";
 import { isTimeZone } from "../time/day";
 import { isCurrency } from "./currency";
 import { isDomain, normalizeDomain } from "./domains";
+import { COLLECT_TIERS, DEFAULT_LIMITS, TOUCHES_PER_DAY_MAX, type SiteLimits } from "./limits";
 
 /** A conversion goal. Events whose name is a goal are conversions. */
 export interface Goal {
@@ -36,6 +37,8 @@ export interface SiteConfig {
     /** Drop browser hits that carry `Sec-GPC: 1` or `DNT: 1` (on by default). */
     honor_gpc: boolean;
   };
+  /** Safety limits (v1.1); read them through sites/limits.ts siteLimits (stored sites may lack them). */
+  limits?: SiteLimits;
 }
 
 export const DEFAULTS = {
@@ -44,11 +47,12 @@ export const DEFAULTS = {
   privacy: { k: 10, epsilon: null, final_only: false },
   attribution: { click_window_days: 30, view_window_days: 1 },
   collect: { rate_limit: false, honor_gpc: true },
+  limits: DEFAULT_LIMITS,
 } as const;
 
 export const NAME_MAX = 64;
 const ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const TOP_KEYS = new Set(["id", "domains", "timezone", "currency", "privacy", "attribution", "goals", "funnels", "collect"]);
+const TOP_KEYS = new Set(["id", "domains", "timezone", "currency", "privacy", "attribution", "goals", "funnels", "collect", "limits"]);
 
 /** Validates a create body and applies the defaults. Throws a 422 HttpError naming the field. */
 export function parseNewSite(body: unknown): SiteConfig {
@@ -65,6 +69,7 @@ export function parseNewSite(body: unknown): SiteConfig {
     goals: [],
     funnels: [],
     collect: { ...DEFAULTS.collect },
+    limits: { ...DEFAULTS.limits },
   };
   return applyPatch(base, body);
 }
@@ -88,6 +93,7 @@ function applyPatch(site: SiteConfig, body: Record<string, unknown>): SiteConfig
   if (body.privacy !== undefined) site.privacy = parsePrivacy(body.privacy, site.privacy);
   if (body.attribution !== undefined) site.attribution = parseAttribution(body.attribution, site.attribution);
   if (body.collect !== undefined) site.collect = parseCollect(body.collect, site.collect);
+  if (body.limits !== undefined) site.limits = parseLimits(body.limits, site.limits ?? DEFAULTS.limits);
   if (body.goals !== undefined) site.goals = parseGoals(body.goals);
   if (body.funnels !== undefined) site.funnels = parseFunnels(body.funnels);
   // A goal removed by PATCH must not leave a funnel pointing at it.
@@ -173,6 +179,16 @@ function parseCollect(v: unknown, cur: SiteConfig["collect"]): SiteConfig["colle
     if (typeof v[k] !== "boolean") throw invalid("invalid_type", `\`collect.${k}\` must be true or false.`, `collect.${k}`);
     out[k] = v[k];
   }
+  return out;
+}
+
+function parseLimits(v: unknown, cur: SiteLimits): SiteLimits {
+  if (!isObject(v)) throw invalid("invalid_limits", "`limits` must be an object.", "limits");
+  onlyKeys(v, ["touches_per_day", "collect_per_minute"], "limits");
+  const out = { ...DEFAULTS.limits, ...cur };
+  if (v.touches_per_day !== undefined) out.touches_per_day = int(v.touches_per_day, 1, TOUCHES_PER_DAY_MAX, "limits.touches_per_day");
+  const maxRate = COLLECT_TIERS[COLLECT_TIERS.length - 1]!;
+  if (v.collect_per_minute !== undefined) out.collect_per_minute = int(v.collect_per_minute, 0, maxRate, "limits.collect_per_minute");
   return out;
 }
 

@@ -1,13 +1,15 @@
 import { deleteSite, getSite, insertSite, updateSiteConfig, updateSiteKeys, type SiteRecord } from "../db/sites";
 import { HttpError } from "../http/errors";
+import { clearSaltCache } from "../privacy/visitor";
 import { iso } from "../time/day";
 import { evictSite } from "./cache";
 import { parseNewSite, patchSite, type SiteConfig } from "./config";
 import { hashKey, newKey, randomToken } from "./keys";
+import { siteLimits } from "./limits";
 
 /** The public view of a site (never key hashes or the noise secret). */
 export function siteView(s: SiteRecord): SiteConfig & { created_at: string; updated_at: string } {
-  return { ...s.config, created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
+  return { ...s.config, limits: siteLimits(s.config), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
 }
 
 export interface NewKeys {
@@ -44,9 +46,17 @@ export async function updateSite(db: D1Database, id: string, body: unknown, now 
   return { ...current, config, updatedAt: now };
 }
 
-export async function removeSite(db: D1Database, id: string): Promise<void> {
-  if (!(await deleteSite(db, id))) throw new HttpError(404, "site_not_found", `There is no site \`${id}\`.`);
+/**
+ * Erases a site: every row, in one transaction, plus a tombstone that makes writes still under way
+ * for it (queued hits and their retries, other isolates' 30-second site cache) be refused
+ * (db/sites.ts writableSite); the hourly run erases once more what a rollup already running wrote
+ * after it. This isolate forgets the site and its salts at once; other isolates' salt caches
+ * expire within 10 minutes and never write anything the tombstone lets through.
+ */
+export async function removeSite(db: D1Database, id: string, now = Date.now()): Promise<void> {
+  if (!(await deleteSite(db, id, now))) throw new HttpError(404, "site_not_found", `There is no site \`${id}\`.`);
   evictSite(id);
+  clearSaltCache();
 }
 
 /** Replaces both keys; the old ones stop working at once. */

@@ -1,7 +1,8 @@
 import { isModel, MODELS, type Model } from "../attribution/types";
 import { invalid } from "../http/errors";
 import type { SiteConfig } from "../sites/config";
-import { addDays, isDay } from "../time/day";
+import { addDays, dayOf, isDay } from "../time/day";
+import { lateWindowStart } from "../time/windows";
 
 /** The row groupings of GET /v1/stats (CONTRACT.md "Aggregates"). */
 export const GROUPS = ["campaign", "source", "medium", "day", "goal"] as const;
@@ -83,12 +84,14 @@ export function acceptsCsv(accept: string | null): boolean {
 }
 
 /**
- * Which days of a range are provisional (inside the 7-day re-roll window: site-local today and
- * the 7 days before) and which range is answered: with final_only, only days before the
- * window; otherwise the whole range. `today` is the site-local day (time/day.ts dayOf).
+ * Which days of a range are provisional (inside the late-event window: every site-local day an
+ * event accepted at `now` can still land on, time/windows.ts — the rollup re-rolls exactly those)
+ * and which range is answered: with final_only, only days before the window; otherwise the whole
+ * range.
  */
-export function window(range: Range, today: string, finalOnly: boolean): { provisional: string[]; answered: Range | null } {
-  const first = addDays(today, -7);
+export function window(range: Range, now: number, timezone: string, finalOnly: boolean): { provisional: string[]; answered: Range | null } {
+  const first = lateWindowStart(now, timezone);
+  const today = dayOf(now, timezone);
   const provisional: string[] = [];
   for (let d = range.from > first ? range.from : first; d <= range.to && d <= today; d = addDays(d, 1)) provisional.push(d);
   if (!finalOnly) return { provisional, answered: range };

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 
-export const ADMIN = "test-admin-token";
+export const ADMIN = "test-admin-token-0123456789abcdef-0123";
 
 /** Calls the Worker through its real fetch handler. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {

@@ -112,16 +112,40 @@ describe("GET /p.gif", () => {
     expect(await eventsOf("px5")).toHaveLength(1);
   });
 
-  it("with collect.rate_limit, a limited pixel still answers the GIF but stores nothing", async () => {
-    await createSite({ id: "px6", domains: ["shop.example"], collect: { rate_limit: true } });
+  it("is rate limited by default (600 a minute per address and site): a limited pixel still answers the GIF but stores nothing", async () => {
+    await createSite({ id: "px6", domains: ["shop.example"] });
     const keys: string[] = [];
-    const limited: Env = { ...withoutQueue(env), COLLECT_LIMITER: { limit: async (o: RateLimitOptions) => (keys.push(o.key), { success: false }) } };
+    const limited: Env = { ...withoutQueue(env), COLLECT_LIMIT_600: { limit: async (o: RateLimitOptions) => (keys.push(o.key), { success: false }) } };
     await expectGif(await callWith(limited, "/p.gif?s=px6", browser()));
-    expect(keys).toEqual([IP]);
+    expect(keys).toEqual([`px6:${IP}`]);
     expect(await eventsOf("px6")).toHaveLength(0);
-    const open: Env = { ...limited, COLLECT_LIMITER: { limit: async () => ({ success: true }) } };
+    const open: Env = { ...limited, COLLECT_LIMIT_600: { limit: async () => ({ success: true }) } };
     await expectGif(await callWith(open, "/p.gif?s=px6", browser()));
     expect(await eventsOf("px6")).toHaveLength(1);
+  });
+
+  it("uses the tightest tier at or above the site's limits.collect_per_minute, and none at 0", async () => {
+    const used: string[] = [];
+    const tier = (name: string): RateLimit => ({ limit: async () => (used.push(name), { success: true }) });
+    const tiers: Env = {
+      ...withoutQueue(env),
+      COLLECT_LIMIT_60: tier("60"),
+      COLLECT_LIMIT_300: tier("300"),
+      COLLECT_LIMIT_600: tier("600"),
+      COLLECT_LIMIT_1500: tier("1500"),
+      COLLECT_LIMIT_3000: tier("3000"),
+      COLLECT_LIMIT_10000: tier("10000"),
+      COLLECT_LIMIT_30000: tier("30000"),
+    };
+    const cases: [number, string | null][] = [[1, "60"], [60, "60"], [61, "300"], [1000, "1500"], [30_000, "30000"], [0, null]];
+    for (const [perMinute, want] of cases) {
+      const id = `px7-${perMinute}`;
+      await createSite({ id, domains: ["shop.example"], limits: { collect_per_minute: perMinute } });
+      used.length = 0;
+      await expectGif(await callWith(tiers, `/p.gif?s=${id}`, browser()));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(used).toEqual(want === null ? [] : [want]);
+    }
   });
 });
 
@@ -205,15 +229,23 @@ describe("POST /e", () => {
     expect(res.headers.get("access-control-allow-headers")).toContain("content-type");
   });
 
-  it("with collect.rate_limit, answers 429 with Retry-After once the caller is over the limit", async () => {
-    await createSite({ id: "be6", domains: ["shop.example"], collect: { rate_limit: true } });
-    const limited: Env = { ...env, COLLECT_LIMITER: { limit: async () => ({ success: false }) } };
+  it("answers 429 with Retry-After once the caller is over the site's limit (on by default); a site with 0 is never limited", async () => {
+    await createSite({ id: "be6", domains: ["shop.example"] });
+    const limited: Env = { ...env, COLLECT_LIMIT_600: { limit: async () => ({ success: false }) } };
     const res = await callWith(limited, "/e", beaconInit({ s: "be6" }));
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("60");
     expect((await errorOf(res)).code).toBe("rate_limited");
-    // Sites without rate_limit are never limited.
-    await createSite({ id: "be7", domains: ["shop.example"] });
+    // A site that disabled it is never limited.
+    await createSite({ id: "be7", domains: ["shop.example"], limits: { collect_per_minute: 0 } });
     expect((await callWith(limited, "/e", beaconInit({ s: "be7" }))).status).toBe(202);
+  });
+
+  it("really limits through the wrangler.toml binding: the 61st hit of a minute from one address is refused at 60", async () => {
+    await createSite({ id: "be8", domains: ["shop.example"], limits: { collect_per_minute: 60 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await call("/e", beaconInit({ s: "be8" }))).status);
+    expect(statuses.slice(0, 60).every((s) => s === 202)).toBe(true);
+    expect(statuses[60]).toBe(429);
   });
 });

@@ -76,11 +76,32 @@ describe("GET /l/:code", () => {
     expect(rows).toEqual([{ day: new Date().toISOString().slice(0, 10), clicks: 1 }]);
   });
 
-  it("adds up clicks of the same day", async () => {
+  it("adds up clicks of different visitors on the same day", async () => {
     const site = await createSite({ id: "lk-many", domains: ["shop.example"] });
     const { code } = await newLink(site.ingest_key, { destination: "https://shop.example/", source: "a", medium: "b", campaign: "c" });
-    for (let i = 0; i < 3; i++) expect((await call(`/l/${code}`, { headers: { "user-agent": BROWSER }, redirect: "manual" })).status).toBe(302);
+    for (let i = 0; i < 3; i++) {
+      expect((await call(`/l/${code}`, { headers: { "user-agent": BROWSER, "cf-connecting-ip": `203.0.113.${i}` }, redirect: "manual" })).status).toBe(302);
+    }
     expect(await clicks(code, 3)).toEqual([{ day: expect.any(String), clicks: 3 }]);
+  });
+
+  it("counts a visitor's clicks on a link once a day, however often they follow it", async () => {
+    const site = await createSite({ id: "lk-once", domains: ["shop.example"] });
+    const { code } = await newLink(site.ingest_key, { destination: "https://shop.example/", source: "a", medium: "b", campaign: "c" });
+    const other = await newLink(site.ingest_key, { destination: "https://shop.example/", source: "a", medium: "b", campaign: "d" });
+    const same = { headers: { "user-agent": BROWSER, "cf-connecting-ip": "203.0.113.50" }, redirect: "manual" as const };
+    for (let i = 0; i < 20; i++) expect((await call(`/l/${code}`, same)).status).toBe(302);
+    // The same visitor's click of another link is that link's click.
+    await call(`/l/${other.code}`, same);
+    // Another user agent from the same address is another visitor.
+    await call(`/l/${code}`, { headers: { "user-agent": `${BROWSER} Edg/130.0`, "cf-connecting-ip": "203.0.113.50" }, redirect: "manual" });
+    expect(await clicks(other.code, 1)).toEqual([{ day: expect.any(String), clicks: 1 }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await clicks(code, 2)).toEqual([{ day: expect.any(String), clicks: 2 }]);
+    // Only hashes are kept, and only to tell repeat clicks apart.
+    const seen = await env.DB.prepare("SELECT visitor FROM link_visitors WHERE code = ?").bind(code).all<{ visitor: string }>();
+    expect(seen.results).toHaveLength(2);
+    expect(JSON.stringify(seen.results)).not.toContain("203.0.113.50");
   });
 
   it("counts on the site's local day, not UTC's", async () => {
@@ -122,7 +143,7 @@ describe("GET /l/:code", () => {
   it("stops redirecting once the destination's host leaves the site's domains", async () => {
     const site = await createSite({ id: "lk-moved", domains: ["shop.example", "old.example"] });
     const { code } = await newLink(site.ingest_key, { destination: "https://old.example/", source: "a", medium: "b", campaign: "c" });
-    const patch = await call("/v1/admin/sites/lk-moved", withJson("PATCH", { domains: ["shop.example"] }, "test-admin-token"));
+    const patch = await call("/v1/admin/sites/lk-moved", withJson("PATCH", { domains: ["shop.example"] }, "test-admin-token-0123456789abcdef-0123"));
     expect(patch.status).toBe(200);
     expect((await call(`/l/${code}`, { redirect: "manual" })).status).toBe(404);
   });

@@ -137,7 +137,7 @@ describe("GET /v1/stats", () => {
     expect(open.privacy.provisional_days).toEqual(Array.from({ length: 8 }, (_, i) => addDays(TODAY, i - 7)));
     expect(open.rows).toEqual([expect.objectContaining({ visitors: 300 })]);
     expect(open.updated_at).toBe("2026-11-29T00:10:00Z");
-    await call("/v1/admin/sites/prov", withJson("PATCH", { privacy: { final_only: true } }, "test-admin-token"));
+    await call("/v1/admin/sites/prov", withJson("PATCH", { privacy: { final_only: true } }, "test-admin-token-0123456789abcdef-0123"));
     const final = (await (await stats(s.read_key, q)).json()) as Answer;
     expect(final.rows).toEqual([expect.objectContaining({ visitors: 100 })]);
     expect(final.privacy).toMatchObject({ final_only: true, provisional_days: open.privacy.provisional_days });

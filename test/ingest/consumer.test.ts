@@ -87,7 +87,7 @@ describe("queue consumer", () => {
     expect(await eventsOf("c5")).toHaveLength(0);
   });
 
-  it("stores many dead letters in statements of at most 100 parameters", async () => {
+  it("stores many dead letters in JSON-bound statements of 2 parameters each", async () => {
     const bound: number[] = [];
     const recording = {
       ...env,
@@ -106,7 +106,9 @@ describe("queue consumer", () => {
     };
     const result = await run("edgetally-events-dlq", Array.from({ length: 70 }, (_, i) => msg(`x${i}`, { bulk: i }, 6)), recording);
     expect(result.explicitAcks).toHaveLength(70);
-    expect(bound).toEqual([99, 99, 12]);
+    expect(bound).toEqual([2]);
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE body LIKE '{\"bulk\":%'").first<{ n: number }>();
+    expect(n!.n).toBe(70);
   });
 
   it("writes packed messages and single-event messages of one batch together, acking each message once", async () => {

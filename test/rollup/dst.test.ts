@@ -43,4 +43,21 @@ describe("rollup across a DST change (Europe/Berlin, 2026-03-29 has 23 hours)", 
     expect(findAtom(await atomsOf("london", "2026-03-29"), "google", "purchase", "last_click")).toMatchObject({ visitors: 2, conversions: 1 });
     expect(await atomsOf("london", "2026-03-30")).toEqual([]);
   });
+
+  it("re-rolls the day 168 hours back after the spring-forward week, so an accepted late event is not lost", async () => {
+    await makeSite({ id: "dst-late", domains: ["late.example"], timezone: "Europe/Berlin", goals: [{ name: "purchase" }] });
+    // Saturday 4 April: 28 March is inside the window and gets rolled (done).
+    await cron(Date.UTC(2026, 3, 4, 12, 7));
+    await insertEvents("dst-late", "Europe/Berlin", [landing(Date.UTC(2026, 2, 28, 12), "v0", "google", "organic")]);
+    await cron(Date.UTC(2026, 3, 4, 13, 7));
+    expect(await dayRow("dst-late", "2026-03-28")).toMatchObject({ status: "done" });
+    // 00:30 on Sunday 5 April: a server event timed 23:45 on 28 March is 167.75 hours old — accepted.
+    const now = Date.UTC(2026, 3, 4, 22, 30);
+    const ts = Date.UTC(2026, 2, 28, 22, 45);
+    expect(dayOf(ts, "Europe/Berlin")).toBe("2026-03-28");
+    expect(now - ts).toBeLessThan(168 * HOUR);
+    await insertEvents("dst-late", "Europe/Berlin", [{ ts, visitor: "v1", name: "purchase", value: 20, journey: [touch("newsletter", ts - HOUR, "email")] }]);
+    await cron(now);
+    expect(findAtom(await atomsOf("dst-late", "2026-03-28"), "newsletter", "purchase", "last_click")).toMatchObject({ conversions: 1, revenue: 20 });
+  });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { DayState } from "../../src/db/rollup";
 import { QueryBudget } from "../../src/rollup/budget";
-import { daysToRoll, FINAL_GRACE_MS, orderWork, PRIORITY, retentionDays, type PlanInput } from "../../src/rollup/plan";
-import { dayEnd } from "../../src/time/day";
+import { parseEventTime } from "../../src/collect/validate";
+import { daysToRoll, FINAL_GRACE_MS, orderWork, PRIORITY, rerollWindow, retentionDays, type PlanInput } from "../../src/rollup/plan";
+import { window } from "../../src/stats/query";
+import { dayEnd, dayStart } from "../../src/time/day";
 
 const today = "2026-11-20";
 const ended = (day: string, tz = "UTC") => dayEnd(day, tz) + FINAL_GRACE_MS;
@@ -17,7 +19,9 @@ function input(extra: Partial<PlanInput> = {}): PlanInput {
     states.set(day, done(day, d * 10));
     last.set(day, d * 10);
   }
-  return { today, timezone: "UTC", siteUpdatedAt: 0, states, last, unrolled: [], ...extra };
+  // The run at noon of `today` in the site's zone, unless the test says otherwise.
+  const timezone = extra.timezone ?? "UTC";
+  return { now: dayStart(today, timezone) + 12 * 3_600_000, timezone, siteUpdatedAt: 0, states, last, unrolled: [], ...extra };
 }
 
 describe("daysToRoll", () => {
@@ -61,6 +65,34 @@ describe("daysToRoll", () => {
       { day: "2026-11-16", priority: PRIORITY.resume },
       { day: today, priority: PRIORITY.today },
     ]);
+  });
+});
+
+describe("the re-roll window across DST", () => {
+  it("re-rolls the 8th local day back when 168 hours reach it (the week after a spring-forward)", () => {
+    // Berlin springs forward on 2026-03-29 (a 23-hour day). At 00:30 on 2026-04-05, 168 hours
+    // back is 23:30 on 2026-03-28 — a day validation still accepts late events for.
+    const now = Date.parse("2026-04-04T22:30:00Z");
+    expect(rerollWindow(now, "Europe/Berlin")[0]).toBe("2026-03-28");
+    expect(rerollWindow(now, "Europe/Berlin")).toHaveLength(9);
+    expect(() => parseEventTime(Math.floor((now - 168 * 3_600_000 + 60_000) / 1000), now, "time")).not.toThrow();
+    const states = new Map<string, DayState>();
+    const last = new Map<string, number | null>();
+    for (let d = 28; d <= 31; d++) states.set(`2026-03-${d}`, done(`2026-03-${d}`, d));
+    for (let d = 1; d <= 4; d++) states.set(`2026-04-0${d}`, done(`2026-04-0${d}`, d));
+    for (const [day, s] of states) last.set(day, s.cursor);
+    // A late event lands on 2026-03-28 after its roll: that day is re-rolled.
+    last.set("2026-03-28", 99);
+    const planned = daysToRoll({ now, timezone: "Europe/Berlin", siteUpdatedAt: 0, states, last, unrolled: [] }).map((d) => d.day);
+    expect(planned).toEqual(["2026-03-28", "2026-04-05"]);
+    // And the stats show it as provisional, from the same definition.
+    expect(window({ from: "2026-03-20", to: "2026-04-05" }, now, "Europe/Berlin", false).provisional[0]).toBe("2026-03-28");
+  });
+
+  it("is 7 days back in the week after a fall-back (a 25-hour day), never reaching a day no event can land on", () => {
+    // Berlin falls back on 2026-10-25. At 23:30 on 2026-10-31, 168 hours back is 00:30 on 2026-10-25.
+    const now = Date.parse("2026-10-31T22:30:00Z");
+    expect(rerollWindow(now, "Europe/Berlin")).toEqual(["2026-10-25", "2026-10-26", "2026-10-27", "2026-10-28", "2026-10-29", "2026-10-30", "2026-10-31"]);
   });
 });
 

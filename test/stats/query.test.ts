@@ -60,20 +60,21 @@ describe("acceptsCsv", () => {
 });
 
 describe("window", () => {
-  const today = "2026-11-29";
+  // Noon of 2026-11-29 in UTC.
+  const today = Date.parse("2026-11-29T12:00:00Z");
   it("lists the days of the range inside today and the 7 days before as provisional", () => {
-    const w = window({ from: "2026-11-01", to: "2026-11-30" }, today, false);
+    const w = window({ from: "2026-11-01", to: "2026-11-30" }, today, "UTC", false);
     expect(w.provisional).toEqual(["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"]);
     expect(w.answered).toEqual({ from: "2026-11-01", to: "2026-11-30" });
   });
 
   it("with final_only answers only the days before the window", () => {
-    expect(window({ from: "2026-11-01", to: "2026-11-30" }, today, true).answered).toEqual({ from: "2026-11-01", to: "2026-11-21" });
-    expect(window({ from: "2026-11-25", to: "2026-11-26" }, today, true).answered).toBeNull();
-    expect(window({ from: "2026-10-01", to: "2026-10-31" }, today, true)).toEqual({ provisional: [], answered: { from: "2026-10-01", to: "2026-10-31" } });
+    expect(window({ from: "2026-11-01", to: "2026-11-30" }, today, "UTC", true).answered).toEqual({ from: "2026-11-01", to: "2026-11-21" });
+    expect(window({ from: "2026-11-25", to: "2026-11-26" }, today, "UTC", true).answered).toBeNull();
+    expect(window({ from: "2026-10-01", to: "2026-10-31" }, today, "UTC", true)).toEqual({ provisional: [], answered: { from: "2026-10-01", to: "2026-10-31" } });
   });
 
   it("crosses month and year ends by calendar, not by clock", () => {
-    expect(window({ from: "2026-12-20", to: "2027-01-10" }, "2027-01-03", false).provisional[0]).toBe("2026-12-27");
+    expect(window({ from: "2026-12-20", to: "2027-01-10" }, Date.parse("2027-01-03T12:00:00Z"), "UTC", false).provisional[0]).toBe("2026-12-27");
   });
 });

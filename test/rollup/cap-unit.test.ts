@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { touchKeyId } from "../../src/attribution/models";
+import { capCounts, cappedKey, capTouches, OVERFLOW, pairKey, type TouchCap } from "../../src/rollup/cap";
+import { touch } from "./fixtures";
+
+const cap: TouchCap = {
+  kept: new Set([touchKeyId({ source: "google", medium: "cpc", campaign: "brand" })]),
+  pairs: new Set([pairKey("spam", "cpc")]),
+};
+
+describe("cappedKey", () => {
+  it("keeps a kept touch and direct, sends others to their pair's overflow row or the last one", () => {
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "brand" })).toEqual({ source: "google", medium: "cpc", campaign: "brand" });
+    expect(cappedKey(cap, { source: "direct", medium: "(none)", campaign: "(none)" })).toEqual({ source: "direct", medium: "(none)", campaign: "(none)" });
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "other" })).toEqual({ source: OVERFLOW, medium: OVERFLOW, campaign: OVERFLOW });
+    expect(cappedKey(cap, { source: "spam", medium: "cpc", campaign: "x1" })).toEqual({ source: "spam", medium: "cpc", campaign: OVERFLOW });
+    expect(cappedKey(null, { source: "any", medium: "x", campaign: "y" })).toEqual({ source: "any", medium: "x", campaign: "y" });
+  });
+
+  it("maps journeys before attribution (times kept, content and term of overflowing touches dropped) and sums clicks per capped key", () => {
+    const j = [touch("google", 1, "cpc", "brand"), { ...touch("spam", 2, "cpc", "x1"), content: "ad", term: "kw" }];
+    expect(capTouches(cap, j)).toEqual([j[0], { ...touch("spam", 2, "cpc", OVERFLOW), content: null, term: null }]);
+    expect(capTouches(null, j)).toBe(j);
+    const clicks = [
+      { source: "spam", medium: "cpc", campaign: "a", n: 2 },
+      { source: "spam", medium: "cpc", campaign: "b", n: 3 },
+      { source: "google", medium: "cpc", campaign: "brand", n: 1 },
+    ];
+    expect(capCounts(cap, clicks)).toEqual([
+      { source: "spam", medium: "cpc", campaign: OVERFLOW, n: 5 },
+      { source: "google", medium: "cpc", campaign: "brand", n: 1 },
+    ]);
+  });
+});
