@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { decodeJournal } from "../../src/collect/journal";
 import { deriveTouch, deriveUrlTouch } from "../../src/collect/landing";
+import { AD_TEMPLATES } from "./ad-templates";
 
 const D = ["shop.example"];
 const u = (s: string) => new URL(s);
@@ -17,10 +19,29 @@ describe("deriveTouch", () => {
 
   it("ignores utm values that are personal data", () => {
     expect(deriveTouch(u("https://shop.example/?utm_source=ann@mail.example"), null, D).touch_kind).toBe("direct");
+    expect(deriveTouch(u("https://shop.example/?utm_source=sms&utm_campaign=%2B49%20151%2012345678"), null, D)).toMatchObject({ source: "sms", campaign: "(none)" });
+  });
+
+  it.each(AD_TEMPLATES)("keeps the numeric campaign, content and term ids of %s", (_p, url, utm) => {
+    const t = deriveTouch(u(url), null, D);
+    expect(t.touch_kind).toBe("landing");
+    expect(t.campaign).toBe(utm.utm_campaign);
+    if (utm.utm_content) expect(t.content).toBe(utm.utm_content);
+    if (utm.utm_term) expect(t.term).toBe(utm.utm_term);
+  });
+
+  it("cuts a long campaign at 200 characters and trims after the cut, as the journal does", () => {
+    const long = `${"a".repeat(199)} ${"b".repeat(50)}`;
+    const page = deriveTouch(u(`https://shop.example/?utm_source=news&utm_campaign=${encodeURIComponent(long)}`), null, D);
+    expect(page.campaign).toBe("a".repeat(199));
+    const [fromJournal] = decodeJournal([[1_795_000_000, "news", null, long]]);
+    expect(fromJournal!.campaign).toBe(page.campaign);
   });
 
   it.each([
     ["gclid", "google", "cpc"],
+    ["gbraid", "google", "cpc"],
+    ["wbraid", "google", "cpc"],
     ["msclkid", "bing", "cpc"],
     ["fbclid", "facebook", "social"],
     ["ttclid", "tiktok", "social"],
