@@ -58,6 +58,14 @@ describe("deriveTouch", () => {
     expect(deriveTouch(u("https://shop.example/"), u("https://blog.example/post"), D)).toMatchObject({ touch_kind: "landing", source: "blog.example", medium: "referral" });
   });
 
+  it("classifies webmail as email and an Android app's referrer by its package, on the pageview and in the journal alike", () => {
+    expect(deriveTouch(u("https://shop.example/"), u("https://mail.google.com/"), D)).toMatchObject({ source: "gmail", medium: "email" });
+    expect(deriveTouch(u("https://shop.example/"), u("android-app://com.google.android.gm/"), D)).toMatchObject({ source: "gmail", medium: "email" });
+    // The tracker's journal keeps the referrer's host: for android-app://com.google.android.gm/ the package.
+    const [t] = decodeJournal([[1_795_000_000, "com.google.android.gm"]]);
+    expect([t!.source, t!.medium]).toEqual(["gmail", "email"]);
+  });
+
   it("treats a referrer inside the site's domains (any subdomain or port) as navigation", () => {
     const none = { touch_kind: null, source: null, medium: null, campaign: null, content: null, term: null };
     expect(deriveTouch(u("https://shop.example/b"), u("https://shop.example/a"), D)).toEqual(none);
