@@ -1,7 +1,7 @@
 import { Router, type IRequest } from "itty-router";
 import { errorResponse, HttpError } from "./http/errors";
 import { deleteSiteRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
-import { beacon, beaconPreflight, pixel } from "./routes/collect";
+import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
 import { followLink, postLink } from "./routes/links";
 import { getOpenApi } from "./routes/openapi";
@@ -10,12 +10,31 @@ import { postSpend } from "./routes/spend";
 import { getFunnel, getStats } from "./routes/stats";
 import { getTracker } from "./routes/tracker";
 
+type Handler = (req: IRequest, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
+
+/**
+ * A collection route under a one-segment prefix (CONTRACT.md v1.1: `/et/p.gif` is `/p.gif`), so a
+ * site can route a first-party path (`shop.example/et/*`) to the Worker with no configuration.
+ * `v1` is the API's own namespace and is no prefix: answering nothing lets the router go on to 404.
+ */
+export const COLLECTION_PREFIX = "/:prefix";
+const prefixed =
+  (handler: Handler) =>
+  (req: IRequest, env: Env, ctx: ExecutionContext): ReturnType<Handler> | undefined =>
+    isCollectionPrefix(req.params.prefix ?? "") ? handler(req, env, ctx) : undefined;
+
 /** Every public route, in the order of the data's way: collect → ingest → read → admin. */
 export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorResponse })
   .get("/t.js", getTracker)
   .get("/p.gif", pixel)
   .post("/e", beacon)
   .options("/e", beaconPreflight)
+  .get(`${COLLECTION_PREFIX}/t.js`, prefixed(getTracker))
+  .get(`${COLLECTION_PREFIX}/p.gif`, prefixed(pixel))
+  .post(`${COLLECTION_PREFIX}/e`, prefixed(beacon))
+  .options(`${COLLECTION_PREFIX}/e`, prefixed(beaconPreflight))
+  .get(`${COLLECTION_PREFIX}/l/:code`, prefixed(followLink))
+  // After the prefixed paths, so `/l/p.gif/` is the pixel under prefix `l` (a link code has no dot).
   .get("/l/:code", followLink)
   .post("/v1/events", postEvents)
   .post("/v1/links", postLink)

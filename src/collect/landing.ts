@@ -26,6 +26,9 @@ const NO_TOUCH: LandingTouch = { touch_kind: null, source: null, medium: null, c
 /** Click ids in precedence order: the first present wins. */
 export const CLICK_IDS: readonly (readonly [param: string, source: string, medium: string])[] = [
   ["gclid", "google", "cpc"],
+  // Google's click ids for iOS app and web-to-app traffic (since iOS 14.5): still paid Google clicks.
+  ["gbraid", "google", "cpc"],
+  ["wbraid", "google", "cpc"],
   ["msclkid", "bing", "cpc"],
   ["fbclid", "facebook", "social"],
   ["ttclid", "tiktok", "social"],

@@ -1,77 +1,62 @@
 /**
  * Referrer classification (CONTRACT.md: search engines → `organic`, social networks → `social`,
- * any other site → `referral`). Known sites get a short source name (google, facebook, x…);
- * any other site keeps its host without `www.`.
+ * webmail → `email`, any other site → `referral`), from Snowplow's referer-parser database
+ * (data/referers/, built into referrers.gen.ts by scripts/build-referrers.mjs). Known sites get a
+ * short lower-case source name (google, bing, facebook, x, gmail…); any other site keeps its host
+ * without `www.`. Android apps referring as `android-app://com.google.android.gm` are hosts of the
+ * database too (Gmail → gmail / email).
  */
+import { REFERRERS } from "./referrers.gen";
 
-export type ReferrerMedium = "organic" | "social" | "referral";
+export type ReferrerMedium = "organic" | "social" | "email" | "referral";
 
 interface Known {
   source: string;
-  medium: "organic" | "social";
-  /** registrable domains; `name.*` matches any public suffix (google.de, google.co.uk) */
-  domains: string[];
+  medium: ReferrerMedium;
 }
 
-// Builders keep the table short in the bundle: (source, …domains).
-const organic = (source: string, ...domains: string[]): Known => ({ source, medium: "organic", domains });
-const social = (source: string, ...domains: string[]): Known => ({ source, medium: "social", domains });
+const MEDIUM: Record<string, ReferrerMedium> = { o: "organic", s: "social", e: "email", r: "referral" };
 
-const KNOWN: Known[] = [
-  organic("google", "google.*"),
-  organic("bing", "bing.com", "cn.bing.com"),
-  organic("duckduckgo", "duckduckgo.com", "ddg.gg"),
-  organic("yahoo", "yahoo.*", "search.yahoo.com"),
-  organic("yandex", "yandex.*", "ya.ru"),
-  organic("baidu", "baidu.com"),
-  organic("ecosia", "ecosia.org"),
-  organic("qwant", "qwant.com"),
-  organic("brave", "search.brave.com"),
-  organic("startpage", "startpage.com"),
-  organic("kagi", "kagi.com"),
-  organic("naver", "naver.com"),
-  organic("seznam", "seznam.cz"),
-  organic("sogou", "sogou.com"),
-  organic("aol", "search.aol.com"),
-  social("facebook", "facebook.com", "fb.com", "fb.me", "messenger.com"),
-  social("instagram", "instagram.com"),
-  social("x", "x.com", "twitter.com", "t.co"),
-  social("linkedin", "linkedin.com", "lnkd.in"),
-  social("pinterest", "pinterest.*", "pin.it"),
-  social("reddit", "reddit.com", "redd.it"),
-  social("tiktok", "tiktok.com"),
-  social("youtube", "youtube.com", "youtu.be"),
-  social("snapchat", "snapchat.com"),
-  social("threads", "threads.net", "threads.com"),
-  social("bluesky", "bsky.app"),
-  social("mastodon", "mastodon.social"),
-  social("tumblr", "tumblr.com"),
-  social("vk", "vk.com"),
-  social("weibo", "weibo.com"),
-  social("quora", "quora.com"),
-  social("whatsapp", "whatsapp.com", "wa.me"),
-  social("telegram", "telegram.org", "t.me"),
-  social("discord", "discord.com", "discord.gg"),
-];
+let table: Map<string, Known> | undefined;
 
-// `name.*`: the name followed by a public suffix of one or two short labels (de, com, co.uk, com.au).
-const ANY_SUFFIX = String.raw`\.(?:[a-z]{2,3}|(?:co|com|org|net|ac|gov|edu)\.[a-z]{2})$`;
-
-function matcher(domain: string): (host: string) => boolean {
-  if (domain.endsWith(".*")) {
-    const re = new RegExp(String.raw`(?:^|\.)${domain.slice(0, -2).replace(/\./g, "\\.")}${ANY_SUFFIX}`);
-    return (h) => re.test(h);
+/**
+ * The generated table as a map host → classification, built on the first referrer an isolate
+ * sees (~900 hosts, well under a millisecond) rather than at start-up, which every request pays.
+ * Format (scripts/build-referrers.mjs encodeTable): a line per medium letter + source, then hosts;
+ * `.x` repeats the first label of the last host written in full.
+ */
+function load(): Map<string, Known> {
+  const map = new Map<string, Known>();
+  for (const line of REFERRERS.split("\n")) {
+    const [head = "", ...hosts] = line.split(" ");
+    const known: Known = { source: head.slice(1), medium: MEDIUM[head[0] ?? ""] ?? "referral" };
+    let stem = "";
+    for (const h of hosts) {
+      if (h.startsWith(".")) {
+        map.set(stem + h, known);
+      } else {
+        stem = h.slice(0, h.indexOf("."));
+        map.set(h, known);
+      }
+    }
   }
-  return (h) => h === domain || h.endsWith(`.${domain}`);
+  return map;
 }
 
-const MATCHERS = KNOWN.map((k) => ({ ...k, test: k.domains.map(matcher) }));
-
-/** Classifies an external referrer host into the source and medium of its landing touch. */
+/**
+ * Classifies an external referrer host into the source and medium of its landing touch. The host
+ * is looked up, then each parent of it (l.facebook.com, facebook.com): a few map look-ups, one per
+ * label, whatever the table's size. The nearest listed host answers, so the database's exceptions
+ * (accounts.google.com, a referral) win over their parents (google.com, a search engine).
+ */
 export function classifyReferrer(host: string): { source: string; medium: ReferrerMedium } {
   const h = host.toLowerCase().replace(/\.$/, "");
-  for (const k of MATCHERS) {
-    if (k.test.some((t) => t(h))) return { source: k.source, medium: k.medium };
+  table ??= load();
+  for (let d = h; d.includes("."); d = d.slice(d.indexOf(".") + 1)) {
+    const known = table.get(d);
+    if (known === undefined) continue;
+    if (known.medium === "referral") break;
+    return { source: known.source, medium: known.medium };
   }
   return { source: h.replace(/^www\./, ""), medium: "referral" };
 }

@@ -27,6 +27,14 @@ const PII_KEY_PARTS = ["email", "phone", "password", "passwd", "token", "secret"
 const EMAIL_RE = /[^\s@/?#&=:;,<>()"']+@[^\s@/?#&=:;,<>()"']+\.[a-z]{2,}/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PHONE_SHAPE = /^(?:tel:)?\+?[\d\s().\-/]{7,25}$/i;
+/**
+ * What makes a run of digits a phone number rather than an identifier (CONTRACT.md v1.1): a
+ * leading `+` or `tel:`, or digits grouped by spaces, dashes, dots, slashes or parentheses. A
+ * bare run of digits is an id — an ad platform's campaign, ad group, creative or keyword id
+ * (ValueTrack `{campaignid}`, Microsoft `{CampaignId}`, Meta `{{campaign.id}}`) — and imported
+ * spend is keyed by it, so scrubbing it would make spend never match.
+ */
+const PHONE_MARK = /^(?:tel:|\+)|\d[\s().\-/]+\d|^\(/i;
 
 /** True when the text contains an e-mail address. */
 export function hasEmail(text: string): boolean {
@@ -35,16 +43,19 @@ export function hasEmail(text: string): boolean {
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-/** True when the whole text looks like a phone number: 7–15 digits with optional +, spaces, dashes, dots, brackets. */
+/**
+ * True when the whole text looks like a phone number: 7–15 digits with a leading `+` (or `tel:`)
+ * or grouped by spaces, dashes, dots, slashes or brackets. Digits alone are an identifier, not a phone.
+ */
 export function looksLikePhone(text: string): boolean {
   const t = text.trim();
   // An IPv4 literal (a referrer host such as 127.0.0.1) has the shape of a dotted phone number but is not one.
-  if (!PHONE_SHAPE.test(t) || ISO_DATE.test(t) || IPV4_RE.test(t)) return false;
+  if (!PHONE_SHAPE.test(t) || !PHONE_MARK.test(t) || ISO_DATE.test(t) || IPV4_RE.test(t)) return false;
   const digits = t.replace(/\D/g, "").length;
   return digits >= 7 && digits <= 15;
 }
 
-/** True when a free-text value must not be stored (contains an e-mail or is a phone number). */
+/** True when a free-text value must not be stored (contains an e-mail or is phone-shaped; digits alone are kept). */
 export function isPiiText(text: string): boolean {
   return hasEmail(text) || looksLikePhone(text);
 }

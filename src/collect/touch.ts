@@ -20,11 +20,24 @@ export const DIRECT = "direct";
 /** Longest kept source / medium / campaign / content / term. */
 export const TOUCH_FIELD_MAX = 200;
 
-function clean(v: unknown): string | null {
+/**
+ * The one normaliser of a touch field, for every path (pageview URL, journal, server touches,
+ * links): trim, cut at TOUCH_FIELD_MAX, then trim again, so a value cut just after a space keeps
+ * no trailing space. It is idempotent — a field normalised twice (a journal row is resolved, then
+ * normalised again) or trimmed first by the tracker comes out the same — so one campaign is one
+ * row whichever way it arrived. A cut never splits a surrogate pair.
+ */
+export function cleanTouchField(v: unknown): string | null {
   if (typeof v !== "string") return null;
-  const t = v.trim().slice(0, TOUCH_FIELD_MAX);
+  let t = v.trim();
+  if (t.length > TOUCH_FIELD_MAX) {
+    t = t.slice(0, TOUCH_FIELD_MAX);
+    if (/[\uD800-\uDBFF]$/.test(t)) t = t.slice(0, -1);
+    t = t.trim();
+  }
   return t === "" ? null : t;
 }
+const clean = cleanTouchField;
 
 /** The source/medium/campaign key of a touch with the contract's normalisation applied. */
 export function normalizeTouch(input: {

@@ -48,19 +48,33 @@ function answerPixel(req: Request, params: URLSearchParams, env: Env, ctx: Execu
   return gif();
 }
 
-/** GET /p.gif through the router (paths the fast path leaves to it, such as `/p.gif/`). */
+/** GET /p.gif through the router (paths the fast path leaves to it, such as `/p.gif/`), also under a prefix (`/et/p.gif`). */
 export async function pixel(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   return answerPixel(req, new URL(req.url).searchParams, env, ctx);
 }
 
 /**
- * The query string of a request for exactly `/p.gif`, else null. `url` is a serialized absolute
- * URL (Request.url), so the path starts at the first "/" after "scheme://" and needs no parsing.
+ * True for a path segment that may prefix the collection paths (`/et/p.gif`, CONTRACT.md v1.1):
+ * any one segment but the API's own namespace `v1`.
+ */
+export function isCollectionPrefix(segment: string): boolean {
+  return segment !== "" && !/[/?#]/.test(segment) && segment.toLowerCase() !== "v1";
+}
+
+/**
+ * The query string of a request for exactly `/p.gif` or `/<prefix>/p.gif` (isCollectionPrefix), else null. `url` is a serialized absolute URL (Request.url),
+ * so the path starts at the first "/" after "scheme://" and needs no parsing.
  */
 export function pixelQuery(url: string): string | null {
   const start = url.indexOf("/", url.indexOf("://") + 3);
-  if (start < 0 || !url.startsWith(PIXEL_PATH, start)) return null;
-  const end = start + PIXEL_PATH.length;
+  if (start < 0) return null;
+  let end = url.indexOf(PIXEL_PATH, start);
+  if (end < 0) return null;
+  if (end !== start) {
+    // A prefix: one non-empty segment before the pixel's path, and not the API's `v1`.
+    if (!isCollectionPrefix(url.slice(start + 1, end))) return null;
+  }
+  end += PIXEL_PATH.length;
   if (end === url.length || url[end] === "#") return "";
   if (url[end] !== "?") return null;
   const hash = url.indexOf("#", end);

@@ -13,7 +13,7 @@ import type { Row } from "./journal";
 export type NoTouch = false | "" | undefined;
 
 /** Click ids in the contract's order of precedence (src/collect/landing.ts CLICK_IDS). */
-export const CLICK_IDS = "gclid msclkid fbclid ttclid li_fat_id twclid".split(" ");
+export const CLICK_IDS = "gclid gbraid wbraid msclkid fbclid ttclid li_fat_id twclid".split(" ");
 
 /** The host of a URL without `www.` and port, between dots so that labels compare whole; ".." for none. */
 const host = (url: string) => "." + (url.split("/")[2] || "").replace(/^www\.|:\d*$/g, "") + ".";

@@ -10,6 +10,7 @@
  */
 import { journal, type Row } from "./journal";
 import { landing } from "./landing";
+import { scrub } from "./scrub";
 
 type Props = { value?: unknown; currency?: unknown; id?: unknown } | undefined;
 type Call = [name?: unknown, props?: Props];
@@ -71,7 +72,9 @@ try {
         }
         // sendBeacon with a string body sends text/plain, which needs no CORS preflight; the pixel
         // is the fallback when the beacon is missing or refuses (queue full). Undefined fields vanish in JSON.
-        const body = JSON.stringify({ s: data.site, n, u, r: ref, v: p?.value, c: p?.currency, i: p?.id, j: j[0] && JSON.stringify(j) });
+        // Page URL and referrer without personal data (src/tracker/scrub.ts): a pixel's query
+        // string reaches request logs before the collector scrubs anything.
+        const body = JSON.stringify({ s: data.site, n, u: scrub(u), r: scrub(ref), v: p?.value, c: p?.currency, i: p?.id, j: j[0] && JSON.stringify(j) });
         nav.sendBeacon?.(api + "/e", body) || (new Image().src = api + "/p.gif?" + new URLSearchParams(JSON.parse(body)));
       }
     } catch {}

@@ -36,7 +36,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Starts the Worker with `wrangler dev` on a fresh local D1; resolves once /t.js answers. */
 export async function startWorker() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "edgetally-browser-"));
-  const port = await freePort();
+  // EDGETALLY_DEV_PORT: a port of one's own where several people share a machine; else any free port.
+  const port = Number(process.env.EDGETALLY_DEV_PORT) || (await freePort());
   const wrangler = path.join(ROOT, "node_modules/.bin/wrangler");
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { cwd: ROOT, env: ENV });
   const child = spawn(
@@ -147,7 +148,7 @@ export async function startBrowser() {
 }
 
 /**
- * Records every request a page makes to the collector (/e and /p.gif). Chromium does not expose
+ * Records every request a page makes to the collector (/e and /p.gif, prefixed or not). Chromium does not expose
  * beacon bodies to the driver, so the page's sendBeacon is wrapped (it still sends) and the bodies
  * are read back with `beaconBodies`.
  */
@@ -155,7 +156,8 @@ export async function recordHits(page, worker) {
   const hits = [];
   page.on("request", (req) => {
     const url = new URL(req.url());
-    if (url.origin === worker.origin && (url.pathname === "/e" || url.pathname === "/p.gif")) {
+    // Also under a one-segment prefix (data-api="…/et"): the Worker serves /et/e and /et/p.gif too.
+    if (url.origin === worker.origin && /^(\/[^/]+)?\/(e|p\.gif)$/.test(url.pathname)) {
       hits.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
     }
   });

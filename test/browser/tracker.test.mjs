@@ -221,6 +221,46 @@ describe("the tracker in Chromium", () => {
     await page.close();
   });
 
+  it('data-api="…/et": the script loads from /et/t.js and sends to /et/e and /et/p.gif, which the Worker serves (prefix)', async () => {
+    const site = "b-prefix";
+    await createSite(worker.origin, site);
+    const page1 = trackedPage(worker, site, { attrs: `data-api="${worker.origin}/et"` }).replace(`${worker.origin}/t.js`, `${worker.origin}/et/t.js`);
+    const web = await pages({ "/": page1 });
+    const page = await browser.context.newPage();
+    const hits = await recordHits(page, worker);
+    await page.goto(`${web.origin}/?utm_source=news&utm_campaign=prefixed`);
+    await page.waitForFunction(() => localStorage.getItem("et_j") !== null);
+    await page.evaluate(() => {
+      navigator.sendBeacon = () => false; // the next hit goes as the pixel
+      edgetally("purchase", { value: 5, id: "pre-1" });
+    });
+    const rows = await waitForRows(worker, `SELECT name, via, source, campaign FROM events WHERE site = '${site}' ORDER BY ts, rowid`, (r) => r.length >= 2);
+    assert.deepEqual(rows.map((r) => [r.name, r.via]).sort(), [
+      ["pageview", "beacon"],
+      ["purchase", "pixel"],
+    ]);
+    assert.equal(rows.find((r) => r.name === "pageview").campaign, "prefixed");
+    assert.deepEqual(hits.map((h) => h.path).sort(), ["/et/e", "/et/p.gif"]);
+    await page.close();
+  });
+
+  it("the pixel fallback's query string carries no e-mail address and no PII-named parameter", async () => {
+    const site = "b-scrub";
+    await createSite(worker.origin, site);
+    const web = await pages({ "/": trackedPage(worker, site) });
+    const page = await browser.context.newPage();
+    await page.addInitScript(() => (navigator.sendBeacon = () => false));
+    const hits = await recordHits(page, worker);
+    await page.goto(`${web.origin}/?utm_source=mail&utm_campaign=may&email=ann%40mail.example&first_name=Ann&ref=ann@mail.example`);
+    await page.waitForFunction(() => localStorage.getItem("et_j") !== null);
+    const rows = await waitForRows(worker, `SELECT name, campaign, url FROM events WHERE site = '${site}'`, (r) => r.length >= 1);
+    assert.equal(rows[0].campaign, "may");
+    assert.equal(hits.length, 1);
+    const query = JSON.stringify(hits[0].query);
+    assert.doesNotMatch(query, /ann|@|%40|first_name|email=/i, query);
+    await page.close();
+  });
+
   it("never throws into the page, even with storage blocked", async () => {
     const site = "b-nostorage";
     await createSite(worker.origin, site);

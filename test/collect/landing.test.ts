@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { decodeJournal } from "../../src/collect/journal";
 import { deriveTouch, deriveUrlTouch } from "../../src/collect/landing";
+import { AD_TEMPLATES } from "./ad-templates";
 
 const D = ["shop.example"];
 const u = (s: string) => new URL(s);
@@ -17,10 +19,29 @@ describe("deriveTouch", () => {
 
   it("ignores utm values that are personal data", () => {
     expect(deriveTouch(u("https://shop.example/?utm_source=ann@mail.example"), null, D).touch_kind).toBe("direct");
+    expect(deriveTouch(u("https://shop.example/?utm_source=sms&utm_campaign=%2B49%20151%2012345678"), null, D)).toMatchObject({ source: "sms", campaign: "(none)" });
+  });
+
+  it.each(AD_TEMPLATES)("keeps the numeric campaign, content and term ids of %s", (_p, url, utm) => {
+    const t = deriveTouch(u(url), null, D);
+    expect(t.touch_kind).toBe("landing");
+    expect(t.campaign).toBe(utm.utm_campaign);
+    if (utm.utm_content) expect(t.content).toBe(utm.utm_content);
+    if (utm.utm_term) expect(t.term).toBe(utm.utm_term);
+  });
+
+  it("cuts a long campaign at 200 characters and trims after the cut, as the journal does", () => {
+    const long = `${"a".repeat(199)} ${"b".repeat(50)}`;
+    const page = deriveTouch(u(`https://shop.example/?utm_source=news&utm_campaign=${encodeURIComponent(long)}`), null, D);
+    expect(page.campaign).toBe("a".repeat(199));
+    const [fromJournal] = decodeJournal([[1_795_000_000, "news", null, long]]);
+    expect(fromJournal!.campaign).toBe(page.campaign);
   });
 
   it.each([
     ["gclid", "google", "cpc"],
+    ["gbraid", "google", "cpc"],
+    ["wbraid", "google", "cpc"],
     ["msclkid", "bing", "cpc"],
     ["fbclid", "facebook", "social"],
     ["ttclid", "tiktok", "social"],
@@ -35,6 +56,14 @@ describe("deriveTouch", () => {
   it("classifies an external referrer", () => {
     expect(deriveTouch(u("https://shop.example/"), u("https://www.google.de/"), D)).toMatchObject({ touch_kind: "landing", source: "google", medium: "organic", campaign: "(none)" });
     expect(deriveTouch(u("https://shop.example/"), u("https://blog.example/post"), D)).toMatchObject({ touch_kind: "landing", source: "blog.example", medium: "referral" });
+  });
+
+  it("classifies webmail as email and an Android app's referrer by its package, on the pageview and in the journal alike", () => {
+    expect(deriveTouch(u("https://shop.example/"), u("https://mail.google.com/"), D)).toMatchObject({ source: "gmail", medium: "email" });
+    expect(deriveTouch(u("https://shop.example/"), u("android-app://com.google.android.gm/"), D)).toMatchObject({ source: "gmail", medium: "email" });
+    // The tracker's journal keeps the referrer's host: for android-app://com.google.android.gm/ the package.
+    const [t] = decodeJournal([[1_795_000_000, "com.google.android.gm"]]);
+    expect([t!.source, t!.medium]).toEqual(["gmail", "email"]);
   });
 
   it("treats a referrer inside the site's domains (any subdomain or port) as navigation", () => {

@@ -21,9 +21,29 @@ describe("classifyReferrer", () => {
     ["out.reddit.com", "reddit", "social"],
     ["www.youtube.com", "youtube", "social"],
     ["WWW.Blog.Example.", "blog.example", "referral"],
-    ["news.ycombinator.com", "news.ycombinator.com", "referral"],
+    ["news.ycombinator.com", "hacker-news", "social"],
+    ["baidu.com", "baidu", "organic"],
+    ["x.com", "x", "social"],
+    // Webmail is e-mail, not search: the database lists it (issue 9.11).
+    ["mail.google.com", "gmail", "email"],
+    ["mail.yahoo.com", "yahoo", "email"],
+    ["de.mail.yahoo.com", "yahoo", "email"],
+    ["mail.naver.com", "naver", "email"],
+    ["outlook.live.com", "outlook", "email"],
+    // Google's non-search hosts are referrals, Google+ a social network.
+    ["accounts.google.com", "accounts.google.com", "referral"],
+    ["plus.google.com", "google-plus", "social"],
+    // Android apps refer as android-app://<package>: URL.hostname is the package.
+    ["com.google.android.gm", "gmail", "email"],
+    ["com.google.android.googlequicksearchbox", "google", "organic"],
+    ["com.facebook.katana", "facebook", "social"],
+    ["com.example.app", "com.example.app", "referral"],
   ])("%s → %s / %s", (host, source, medium) => {
     expect(classifyReferrer(host)).toEqual({ source, medium });
+  });
+
+  it("reads an android-app:// referrer by its package", () => {
+    expect(classifyReferrer(new URL("android-app://com.google.android.gm/").hostname)).toEqual({ source: "gmail", medium: "email" });
   });
 
   it("does not mistake look-alike hosts for known ones", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hasEmail, isPiiKey, looksLikePhone, scrubUrl } from "../../src/collect/scrub";
+import { AD_TEMPLATES } from "./ad-templates";
 
 const scrub = (u: string) => scrubUrl(new URL(u)).href;
 
@@ -30,6 +31,20 @@ describe("scrubUrl", () => {
   });
 });
 
+
+describe("scrubUrl keeps ad platforms' numeric ids", () => {
+  it.each(AD_TEMPLATES)("%s", (_platform, url, utm) => {
+    const kept = scrubUrl(new URL(url)).searchParams;
+    for (const [k, v] of Object.entries(utm)) expect(kept.get(k), k).toBe(v);
+    for (const id of ["gclid", "gbraid", "msclkid", "fbclid", "li_fat_id"]) expect(kept.has(id)).toBe(false);
+  });
+
+  it("still drops phone-shaped values and phone-named keys next to them", () => {
+    const kept = scrubUrl(new URL("https://shop.example/?utm_campaign=20512345678&c=%2B4915112345678&d=0151-1234567&mobile=015112345678&tel=4915112345678")).searchParams;
+    expect([...kept.keys()]).toEqual(["utm_campaign"]);
+  });
+});
+
 describe("PII detectors", () => {
   it.each([
     ["ann@mail.example", true],
@@ -41,7 +56,10 @@ describe("PII detectors", () => {
   it.each([
     ["+49 170 1234567", true],
     ["(555) 123-4567", true],
-    ["5551234567", true],
+    ["5551234567", false],
+    ["+15551234567", true],
+    ["555-123-4567", true],
+    ["0170 1234567", true],
     ["tel:+15551234567", true],
     ["12345", false],
     ["2026-11-28", false],

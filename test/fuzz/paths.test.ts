@@ -58,6 +58,9 @@ const credential = fc.constantFrom<"none" | "admin" | "ingest" | "read">("none",
 
 /** Paths anyone may call without a key (after URL normalisation). */
 function isPublic(pathname: string, m: string): boolean {
+  // The collection paths also answer under a one-segment prefix other than `v1` (CONTRACT.md v1.1).
+  const bare = /^\/(?!v1\/)[^/]+(\/(?:p\.gif|t\.js|e|l\/[^/]+))$/i.exec(pathname)?.[1];
+  if (bare && bare !== pathname && isPublic(bare, m)) return true;
   if (m === "GET" && ["/p.gif", "/t.js", "/openapi.json"].includes(pathname)) return true;
   if (m === "GET" && /^\/l\/[^/]+$/.test(pathname)) return true;
   if ((m === "POST" || m === "OPTIONS") && pathname === "/e") return true;
@@ -81,7 +84,7 @@ describe("fuzz: paths and methods", () => {
         const res = await call(`${p}${qs}`, { ...init, redirect: "manual" });
         // The router takes trailing slashes as the same route (itty-router: `/p.gif/` is `/p.gif`).
         const pathname = new URL(`https://edge.test${p}`).pathname.replace(/(.)\/+$/, "$1");
-        if (m === "GET" && pathname === "/p.gif") {
+        if (m === "GET" && /^(?:\/(?!v1\/)[^/]+)?\/p\.gif$/i.test(pathname) && pathname.endsWith("/p.gif")) {
           if (res.status !== 200) throw new Error(`the pixel answered ${res.status}`);
           await res.arrayBuffer();
           return;

@@ -9,12 +9,15 @@ interface Doc {
   components: { schemas: Record<string, unknown> };
 }
 
-/** "GET /l/{code}" for every route of the router's table, except the catch-all. */
+/**
+ * "GET /l/{code}" for every route of the router's table, except the catch-all. A collection path
+ * under a prefix (`/:prefix/p.gif`, CONTRACT.md v1.1) is the same operation as its root path.
+ */
 function routerRoutes(): string[] {
-  return router.routes
+  const routes = router.routes
     .filter(([method, , , path]) => method !== "ALL" && path !== undefined && path !== "*")
-    .map(([method, , , path]) => `${method.toUpperCase()} ${path!.replace(/:(\w+)/g, "{$1}")}`)
-    .sort();
+    .map(([method, , , path]) => `${method.toUpperCase()} ${path!.replace(/^\/:prefix\//, "/").replace(/:(\w+)/g, "{$1}")}`);
+  return [...new Set(routes)].sort();
 }
 
 describe("GET /openapi.json", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import journalSrc from "../../src/tracker/journal.ts?raw";
 import landingSrc from "../../src/tracker/landing.ts?raw";
+import scrubSrc from "../../src/tracker/scrub.ts?raw";
 import trackerSrc from "../../src/tracker/tracker.ts?raw";
 import { TRACKER_ETAG, TRACKER_JS, TRACKER_SOURCE_HASH, TRACKER_SOURCES } from "../../src/tracker/bundle.gen";
 
@@ -28,6 +29,7 @@ describe("the built tracker (src/tracker/bundle.gen.ts)", () => {
     const raw: Record<string, string> = {
       "src/tracker/journal.ts": journalSrc,
       "src/tracker/landing.ts": landingSrc,
+      "src/tracker/scrub.ts": scrubSrc,
       "src/tracker/tracker.ts": trackerSrc,
     };
     expect(TRACKER_SOURCES).toEqual(Object.keys(raw).sort());

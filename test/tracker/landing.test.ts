@@ -160,3 +160,9 @@ describe("journal resolution gives exactly the collector's landing touch", () =>
     expect(journal).toBeNull();
   });
 });
+
+describe("landing: an Android app's referrer", () => {
+  it("keeps the package as the referring host", () => {
+    expect(landing(1, "https://shop.example/", "android-app://com.google.android.gm/")).toEqual([1, "com.google.android.gm"]);
+  });
+});
