@@ -82,6 +82,8 @@ export const ERASE_SITE_SQL = [
   `DELETE FROM rollup_days WHERE site = ?`,
   `DELETE FROM rollup_scratch WHERE site = ?`,
   `DELETE FROM spend WHERE site = ?`,
+  `DELETE FROM live_hits WHERE site = ?`,
+  `DELETE FROM live_sessions WHERE site = ?`,
   `DELETE FROM sites WHERE id = ?`,
 ] as const;
 

@@ -1,4 +1,4 @@
-import { countClick, getLink, insertLink } from "../db/links";
+import { countClick, getLink, insertLink, type LinkRecord } from "../db/links";
 import type { SiteRecord } from "../db/sites";
 import { isBotAgent } from "../collect/bot";
 import { HttpError } from "../http/errors";
@@ -22,6 +22,9 @@ export interface Click {
   location: string;
   /** the click to count, or null for a bot (link previews are not clicks) */
   count: Promise<void> | null;
+  /** the link and its site, for the live test view */
+  link: LinkRecord;
+  site: SiteRecord;
 }
 
 /**
@@ -34,5 +37,5 @@ export async function followCode(db: D1Database, code: string, userAgent: string
   const location = link && site ? redirectTarget(link, site.config.domains) : null;
   if (!link || !site || !location) throw new HttpError(404, "link_not_found", "There is no tracked link with this code.");
   const count = isBotAgent(userAgent) ? null : countClick(db, link.site, dayOf(now, site.config.timezone), link.code);
-  return { location, count };
+  return { location, count, link, site };
 }
