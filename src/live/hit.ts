@@ -1,4 +1,5 @@
 import type { CleanEvent } from "../collect/event";
+import { looksLikePhone } from "../collect/scrub";
 import type { Problem } from "../http/errors";
 import { NAME_MAX } from "../sites/config";
 
@@ -71,15 +72,12 @@ const NO_TOUCH: LiveTouch = { source: null, medium: null, campaign: null, conten
 
 // Free text from a hit (a name it sent, an unknown key in an error) may hold an address or a number.
 const EMAILS = /[^\s@/?#&=:;,<>()"'`]+@[^\s@/?#&=:;,<>()"'`]+\.[a-z]{2,}/gi;
-const PHONES = /\+?\d[\d\s().\-/]{5,23}\d/g;
+const PHONES = /\+?[\d(][\d\s().\-/]{5,23}\d/g;
 export const REDACTED = "redacted";
 
-/** `text` with e-mail addresses and phone-shaped runs of 7–15 digits replaced by `redacted`. */
+/** `text` with e-mail addresses and phone numbers (as the collection scrub sees them) replaced by `redacted`. */
 export function scrubText(text: string): string {
-  return text.replace(EMAILS, REDACTED).replace(PHONES, (run) => {
-    const digits = run.replace(/\D/g, "").length;
-    return digits >= 7 && digits <= 15 ? REDACTED : run;
-  });
+  return text.replace(EMAILS, REDACTED).replace(PHONES, (run) => (looksLikePhone(run) ? REDACTED : run));
 }
 
 /** The name a hit sent, as the live view may show it: a short string, scrubbed; anything else null. */

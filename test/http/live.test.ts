@@ -318,6 +318,31 @@ describe("the live view's bounds", () => {
     expect(await liveRows("lv-exp")).toEqual([]);
   });
 
+  it("costs a site without a session at most one read of the session list per LIVE_CACHE_MS, and no write", async () => {
+    await createSite({ id: "lv-cost", domains: ["shop.example"] });
+    const sql: string[] = [];
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare") return (q: string) => (sql.push(q), target.prepare(q));
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const counted: Env = { ...env, DB: db };
+    const ctx = createExecutionContext();
+    const t0 = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => router.fetch(new Request(`https://edge.test/p.gif?s=lv-cost&u=https%3A%2F%2Fshop.example%2F${i}`, browser()), counted, ctx)),
+    );
+    await waitOnExecutionContext(ctx);
+    const elapsed = Date.now() - t0;
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    await waitForEvents("lv-cost", 100);
+    const live = sql.filter((q) => /live_/.test(q));
+    expect(live.every((q) => /SELECT site, until\s+FROM live_sessions/.test(q))).toBe(true);
+    expect(live.length).toBeLessThanOrEqual(1 + Math.floor(elapsed / LIVE_CACHE_MS));
+  });
+
   it("sees a session started through another isolate within LIVE_CACHE_MS", async () => {
     const site = await createSite({ id: "lv-iso", domains: ["shop.example"] });
     // Warm this isolate's copy of the session list, then start the session behind its back.
