@@ -2,7 +2,7 @@ import type { CleanEvent } from "../collect/event";
 import { protectEventId } from "../collect/event-id";
 import { insertLiveHits, LIVE_MAX_HITS, markLiveDuplicates } from "../db/live";
 import type { SiteRecord } from "../db/sites";
-import { liveSessionUntil } from "./session";
+import { knownLiveSessionUntil, liveSessionUntil } from "./session";
 import type { LiveHit } from "./hit";
 
 /**
@@ -13,7 +13,8 @@ import type { LiveHit } from "./hit";
  */
 export async function recordLive(db: D1Database, site: SiteRecord, build: () => readonly LiveHit[], now = Date.now()): Promise<void> {
   try {
-    if ((await liveSessionUntil(db, site.config.id, now)) === null) return;
+    const known = knownLiveSessionUntil(site.config.id, now);
+    if (known === null || (known === undefined && (await liveSessionUntil(db, site.config.id, now)) === null)) return;
     // Only the newest LIVE_MAX_HITS of a request can be shown (a server batch holds up to 500).
     const hits = build().slice(-LIVE_MAX_HITS);
     // The event_id as the events table holds it: one with an e-mail or phone is a keyed hash.

@@ -19,6 +19,20 @@ let loadedAt = Number.NEGATIVE_INFINITY;
 // Sessions started or extended through this isolate, seen at once whatever `loaded` says.
 const started = new Map<string, number>();
 
+function untilOf(site: string, now: number): number | null {
+  const until = Math.max(loaded.get(site) ?? 0, started.get(site) ?? 0);
+  return until > now ? until : null;
+}
+
+/**
+ * What this isolate's copy says about `site` without waiting: its session's end, null for none,
+ * or undefined when the copy is due for a reload (then ask liveSessionUntil). The hit path's
+ * common case — a fresh copy, no session — thus costs no promise at all.
+ */
+export function knownLiveSessionUntil(site: string, now = Date.now()): number | null | undefined {
+  return now - loadedAt >= LIVE_CACHE_MS ? undefined : untilOf(site, now);
+}
+
 /** The end (unix ms) of `site`'s running session, or null. */
 export async function liveSessionUntil(db: D1Database, site: string, now = Date.now()): Promise<number | null> {
   if (now - loadedAt >= LIVE_CACHE_MS) {
@@ -31,8 +45,7 @@ export async function liveSessionUntil(db: D1Database, site: string, now = Date.
       console.error("edgetally: could not read the live test sessions", err);
     }
   }
-  const until = Math.max(loaded.get(site) ?? 0, started.get(site) ?? 0);
-  return until > now ? until : null;
+  return untilOf(site, now);
 }
 
 /** Notes a session started or extended through this isolate, so its hits show without delay. */
