@@ -216,9 +216,18 @@ describe("POST/GET /v1/live", () => {
     const { hits } = await waitForLive(site, 2);
     expect(hits[0]).toMatchObject({ via: "beacon", outcome: "duplicate", reason: null, event_id: "o-9", errors: [{ code: "duplicate", field: "event_id" }] });
     expect(hits[1]).toMatchObject({ via: "server", outcome: "accepted" });
+    // Through the queue, the consumer marks it when it writes the batch.
+    await call("/e", beaconInit({ s: "lv-dup", n: "purchase", i: "o-9", u: "https://shop.example/queued" }));
+    const end = Date.now() + 10_000;
+    let queued = (await waitForLive(site, 3)).hits[0]!;
+    while (queued.outcome !== "duplicate" && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      queued = (await getLive(site)).hits[0]!;
+    }
+    expect(queued).toMatchObject({ url: "https://shop.example/queued", outcome: "duplicate", errors: [{ code: "duplicate" }] });
     // A copy repeated inside one beacon is known at once.
     await callWith(direct, "/e", beaconInit([{ s: "lv-dup", n: "purchase", i: "o-10" }, { s: "lv-dup", n: "purchase", i: "o-10" }]));
-    const after = await waitForLive(site, 4);
+    const after = await waitForLive(site, 5);
     expect(after.hits.slice(0, 2).map((h) => h.outcome)).toEqual(["duplicate", "accepted"]);
   });
 
