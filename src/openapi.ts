@@ -71,6 +71,7 @@ const HIT_FIELDS = obj(
     c: typed("string", "ISO-4217 currency"),
     i: typed("string", "event id (dedup)"),
     j: typed("string", "touch journal (docs/JOURNAL.md)"),
+    t: typed(["number", "string"], "1: a test event (live view only, never stored)"),
   },
   ["s"],
 );
@@ -137,9 +138,28 @@ const SERVER_EVENT = obj(
     currency: STR,
     touches: arr(ref("Touch")),
     client: obj(strings("ip", "user_agent"), undefined, { description: "never stored" }),
+    test: typed("boolean", "a test event: shown in the live view, answered as accepted, never stored"),
   },
   ["name", "time"],
 );
+
+const LIVE_HIT = obj(
+  {
+    at: DATE_TIME,
+    via: enumOf(["pixel", "beacon", "server", "link", "plausible", "segment"]),
+    name: nullable("string"),
+    outcome: enumOf(["accepted", "duplicate", "dropped", "test"]),
+    reason: { enum: ["bot", "foreign_origin", "invalid", "unknown_event", "consent", "rate_limited", null] },
+    url: nullable("string", "scrubbed"),
+    touch: obj(same(nullable("string"), ["source", "medium", "campaign", "content", "term"])),
+    value: nullable("number"),
+    currency: nullable("string"),
+    event_id: nullable("string", "as stored: one holding an e-mail or phone is a keyed hash"),
+    errors: arr(obj(strings("code", "message", "field"), ["code", "message"])),
+  },
+  ["at", "via", "name", "outcome", "reason", "url", "touch", "value", "currency", "event_id", "errors"],
+);
+const LIVE_VIEW = obj({ until: nullable("string", "ISO-8601; null without a running session"), hits: arr(LIVE_HIT, { maxItems: 200 }) }, ["until", "hits"]);
 
 const hitsBody = { schema: { oneOf: [ref("HitFields"), arr(ref("HitFields"), { maxItems: 20 })] } };
 const rolledUp = obj(integers("days", "atoms", "events"), ["days", "atoms", "events"]);
@@ -290,6 +310,15 @@ export const openApiDocument = {
     "/v1/funnel": {
       get: op("Funnel step visitors", "read", "read", { "200": answer("the funnel", ref("Funnel")), "422": BAD_PARAM }, {
         parameters: [query("site", "site id", STR, true), query("from", "first day", DAY, true), query("to", "last day, inclusive", DAY, true), query("funnel", "a funnel name of the site", STR, true)],
+      }),
+    },
+    "/v1/live": {
+      post: op("Start or extend a 30-minute live test session", "read", "read", { "200": answer("the session's end", obj({ until: DATE_TIME }, ["until"])), "422": BAD_PARAM }, {
+        parameters: [query("site", "site id", STR, true)],
+      }),
+      get: op("The live test view: hits of the running session, newest first", "read", "read", { "200": answer("the hits", LIVE_VIEW), "422": BAD_PARAM }, {
+        description: "Every hit for the site received in the session, stored or not (at most 200, within 3 seconds of arrival; docs/LIVE.md). Without a session: `until` null and no hits.",
+        parameters: [query("site", "site id", STR, true)],
       }),
     },
     "/openapi.json": { get: op("This document", "meta", null, { "200": answer("OpenAPI 3.1", ANY_OBJECT) }) },

@@ -4,6 +4,7 @@ import { deleteSiteRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } fro
 import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
 import { followLink, postLink } from "./routes/links";
+import { getLive, postLive } from "./routes/live";
 import { getOpenApi } from "./routes/openapi";
 import { postRollup } from "./routes/rollup";
 import { postSpend } from "./routes/spend";
@@ -41,6 +42,8 @@ export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorRe
   .post("/v1/spend", postSpend)
   .get("/v1/stats", getStats)
   .get("/v1/funnel", getFunnel)
+  .post("/v1/live", postLive)
+  .get("/v1/live", getLive)
   .get("/openapi.json", getOpenApi)
   .post("/v1/admin/sites", postSite)
   .get("/v1/admin/sites/:id", getSiteRoute)

@@ -16,6 +16,7 @@ import {
   parseEventId,
   parseName,
   parseReferrer,
+  parseTestFlag,
   parseUrl,
   parseValue,
   resolveMoney,
@@ -39,13 +40,15 @@ export interface CheckedHit {
   /** null when the site is unknown */
   event: CleanEvent | null;
   problems: Problem[];
+  /** `t=1`: a test event, shown in the live view, never stored */
+  test: boolean;
 }
 
 /** One field of a hit: a pixel query value or a beacon JSON member. */
 export type HitFields = Record<string, unknown>;
 
 /**
- * Checks one browser hit (fields s, n, u, r, v, c, i, j — CONTRACT.md "Collection") against its
+ * Checks one browser hit (fields s, n, u, r, v, c, i, j, t — CONTRACT.md "Collection") against its
  * site and turns it into the event it would store. Pure: the visitor hash is filled in later,
  * and only for hits without problems. Bots, foreign origins and (where the site honours it)
  * Sec-GPC/DNT are problems too, so debug=1 says why a hit would not be counted.
@@ -53,9 +56,9 @@ export type HitFields = Record<string, unknown>;
 export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitContext): CheckedHit {
   const problems: Problem[] = [];
   if (typeof fields.s !== "string" || fields.s === "") {
-    return { event: null, problems: [{ code: "missing_site", message: "Say which site the hit is for with `s`.", field: "s" }] };
+    return { event: null, problems: [{ code: "missing_site", message: "Say which site the hit is for with `s`.", field: "s" }], test: false };
   }
-  if (!site) return { event: null, problems: [{ code: "unknown_site", message: `There is no site \`${fields.s}\`.`, field: "s" }] };
+  if (!site) return { event: null, problems: [{ code: "unknown_site", message: `There is no site \`${fields.s}\`.`, field: "s" }], test: false };
 
   const name = attempt(problems, "pageview", () => parseName(fields.n, site, "n"));
   const url = attempt(problems, null, () => parseUrl(fields.u, "u"));
@@ -63,6 +66,7 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   const ownValue = attempt(problems, null, () => parseValue(fields.v, "v"));
   const ownCurrency = attempt(problems, null, () => parseEventCurrency(fields.c, "c"));
   const eventId = attempt(problems, null, () => parseEventId(fields.i, "i"));
+  const test = attempt(problems, false, () => parseTestFlag(fields.t, "t"));
   const goal = goalOf(site, name);
   const journey = goal && fields.j !== undefined && fields.j !== null && fields.j !== "" ? attempt(problems, null, () => decodeJournal(fields.j).map(scrubTouch)) : null;
 
@@ -93,7 +97,7 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
     country: ctx.country,
     device: deviceOf(ctx.userAgent),
   };
-  return { event, problems };
+  return { event, problems, test };
 }
 
 /** The request side of a browser hit (headers and Cloudflare's coarse country); the IP stays with the caller. */

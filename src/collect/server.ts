@@ -9,11 +9,11 @@ import { deriveUrlTouch } from "./landing";
 import { scrubUrl } from "./scrub";
 import { scrubTouch } from "./scrub-touch";
 import { normalizeTouch, type Touch } from "./touch";
-import { attempt, parseEventCurrency, parseEventId, parseEventTime, parseName, parseUrl, parseValue, resolveMoney } from "./validate";
+import { attempt, parseEventCurrency, parseEventId, parseEventTime, parseName, parseTestFlag, parseUrl, parseValue, resolveMoney } from "./validate";
 
 /** Most touches one server event may carry. */
 export const TOUCHES_MAX = 50;
-const EVENT_KEYS = ["name", "time", "event_id", "url", "value", "currency", "touches", "client"];
+const EVENT_KEYS = ["name", "time", "event_id", "url", "value", "currency", "touches", "client", "test"];
 const TOUCH_KEYS = ["time", "source", "medium", "campaign", "content", "term", "view"];
 
 /** The visitor's client as the advertiser's server saw it: used for the visitor hash and bot check, never stored. */
@@ -27,6 +27,8 @@ export interface CheckedServerEvent {
   problems: Problem[];
   /** both ip and user_agent, when sent: the visitor can be derived */
   client: ClientHint | null;
+  /** `"test": true`: shown in the live view, answered as accepted, never stored */
+  test: boolean;
 }
 
 function onlyKeys(o: Record<string, unknown>, keys: string[], prefix: string): void {
@@ -92,7 +94,7 @@ function parseClient(v: unknown, field: string): { ip: string | null; userAgent:
 export function checkServerEvent(raw: unknown, index: number, site: SiteConfig, now: number): CheckedServerEvent {
   const p = `events.${index}`;
   const problems: Problem[] = [];
-  if (!isObject(raw)) return { event: null, problems: [{ code: "invalid_event", message: "Each event is a JSON object.", field: p }], client: null };
+  if (!isObject(raw)) return { event: null, problems: [{ code: "invalid_event", message: "Each event is a JSON object.", field: p }], client: null, test: false };
   attempt(problems, undefined, () => onlyKeys(raw, EVENT_KEYS, p));
   if (raw.name === undefined) problems.push({ code: "required", message: "`name` is required.", field: `${p}.name` });
   const name = attempt(problems, "pageview", () => parseName(raw.name, site, `${p}.name`));
@@ -103,6 +105,7 @@ export function checkServerEvent(raw: unknown, index: number, site: SiteConfig, 
   const ownCurrency = attempt(problems, null, () => parseEventCurrency(raw.currency, `${p}.currency`));
   const touches = attempt(problems, null, () => parseTouches(raw.touches, `${p}.touches`));
   const client = attempt(problems, { ip: null, userAgent: null }, () => parseClient(raw.client, `${p}.client`));
+  const test = attempt(problems, false, () => parseTestFlag(raw.test, `${p}.test`));
   if (client.userAgent !== null && isBotAgent(client.userAgent)) {
     problems.push({ code: "bot", message: "`client.user_agent` is a bot's; bots are not counted.", field: `${p}.client.user_agent` });
   }
@@ -127,5 +130,5 @@ export function checkServerEvent(raw: unknown, index: number, site: SiteConfig, 
     device: deviceOf(client.userAgent),
   };
   const hint = client.ip !== null && client.userAgent !== null ? { ip: client.ip, userAgent: client.userAgent } : null;
-  return { event, problems, client: hint };
+  return { event, problems, client: hint, test };
 }

@@ -100,6 +100,17 @@ export function parseReferrer(v: unknown, field: string): URL | null {
   }
 }
 
+/**
+ * The test flag: `t=1` on the pixel, `"t": 1` in a beacon, `"test": true` on a server event
+ * (CONTRACT.md: shown in the live view, never stored or counted). 1, true and "1" mark a test;
+ * absent, 0, false and "0" do not.
+ */
+export function parseTestFlag(v: unknown, field: string): boolean {
+  if (v === undefined || v === null || v === 0 || v === false || v === "0" || v === "") return false;
+  if (v === 1 || v === true || v === "1") return true;
+  throw invalid("invalid_test", `\`${field}\` is 1 (or true) for a test event, else absent.`, field);
+}
+
 /** A server event's time (unix seconds or ISO-8601), within 7 days back and 5 minutes ahead. Missing: now. */
 export function parseEventTime(v: unknown, now: number, field: string): number {
   if (v === undefined || v === null) return now;

@@ -99,6 +99,8 @@ export const ERASE_SITE_SQL = [
   `DELETE FROM rollup_scratch WHERE site = ?1`,
   `DELETE FROM spend WHERE site = ?1`,
   `DELETE FROM dead_letters WHERE site = ?1`,
+  `DELETE FROM live_hits WHERE site = ?1`,
+  `DELETE FROM live_sessions WHERE site = ?1`,
   `DELETE FROM sites WHERE id = ?1`,
 ] as const;
 

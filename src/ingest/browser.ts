@@ -4,10 +4,14 @@ import type { CleanEvent } from "../collect/event";
 import type { SiteRecord } from "../db/sites";
 import type { Problem } from "../http/errors";
 import { saltKey, visitorHash } from "../privacy/visitor";
+import { liveHit } from "../live/hit";
+import { recordLive } from "../live/record";
+import { knownLiveSessionUntil } from "../live/session";
 import { getSiteCached } from "../sites/cache";
 import { collectTier, siteLimits, type CollectTier } from "../sites/limits";
 import { newMessageId } from "./message";
 import { enqueue } from "./producer";
+import { handOffTestEvents } from "./test-events";
 
 /**
  * Browser hits (pixel and beacon) from check to queue. Checking costs no D1 read when the
@@ -17,6 +21,8 @@ import { enqueue } from "./producer";
 
 export interface BrowserHit extends CheckedHit {
   site: SiteRecord | null;
+  /** the name as sent (`n`), for the live view of a hit whose name is wrong */
+  sentName: unknown;
 }
 
 /** Checks every hit of one request; a later copy of an event_id already in this request is a duplicate. */
@@ -32,12 +38,12 @@ export async function checkHits(db: D1Database, list: readonly HitFields[], ctx:
       if (seen.has(key)) checked.problems.push({ code: "duplicate", message: "This event_id was already sent in this request.", field: "i" });
       seen.add(key);
     }
-    out.push({ ...checked, site });
+    out.push({ ...checked, site, sentName: fields.n });
   }
   return out;
 }
 
-/** True for a hit that will be stored. */
+/** True for a hit that passed every check: stored, or for a test event shown only (see storeHits). */
 export function isAccepted(h: BrowserHit): h is BrowserHit & { event: CleanEvent; site: SiteRecord } {
   return h.problems.length === 0 && h.event !== null && h.site !== null;
 }
@@ -54,6 +60,28 @@ function tierLimiter(env: Env, tier: CollectTier): RateLimit | undefined {
     30_000: env.COLLECT_LIMIT_30000,
   };
   return byTier[tier];
+}
+
+/**
+ * Shows the hits of one request in their sites' live test views (src/live/record.ts); a site
+ * without a running session costs a Map lookup. `rateLimited`: the request was over the limit.
+ */
+export function recordBrowserLive(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: "pixel" | "beacon", now: number): Promise<void> {
+  // The common case, decided without creating a promise: no site of these hits has a session.
+  for (const h of hits) if (h.site !== null && knownLiveSessionUntil(h.site.config.id, now) !== null) return recordSites(db, hits, rateLimited, via, now);
+  return NOTHING;
+}
+
+const NOTHING = Promise.resolve();
+
+async function recordSites(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: "pixel" | "beacon", now: number): Promise<void> {
+  const sites = new Map<string, SiteRecord>();
+  for (const h of hits) if (h.site) sites.set(h.site.config.id, h.site);
+  for (const site of sites.values()) {
+    await recordLive(db, site, () =>
+      hits.filter((h) => h.site === site).map((h) => liveHit(via, now, h.event, h.sentName, h.problems, { test: h.test, rateLimited })),
+    now);
+  }
 }
 
 /**
@@ -81,10 +109,18 @@ async function hitVisitor(db: D1Database, event: CleanEvent, site: SiteRecord, i
   return key ? visitorHash(key, site.config.id, ip, userAgent) : null;
 }
 
-/** Derives the visitor (from IP and user agent, which go no further) and hands the events to the producer. */
+/**
+ * Derives the visitor (from IP and user agent, which go no further) and hands the events to the
+ * producer; test events go to handOffTestEvents instead, never to storage.
+ */
 export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: string, userAgent: string): Promise<void> {
+  const passed = hits.filter(isAccepted);
+  const tests = passed.filter((h) => h.test);
+  for (const site of new Set(tests.map((h) => h.site))) {
+    await handOffTestEvents(env, site, tests.filter((h) => h.site === site).map((h) => ({ event: h.event, client: { ip, userAgent } })));
+  }
   const items = await Promise.all(
-    hits.filter(isAccepted).map(async ({ event, site }) => ({
+    passed.filter((h) => !h.test).map(async ({ event, site }) => ({
       id: newMessageId(),
       event: {
         ...event,

@@ -1,4 +1,5 @@
 import { insertDeadLetters, writeEvents } from "../db/events";
+import { recordWriteDuplicates } from "../live/record";
 import { unpack } from "./message";
 
 /**
@@ -92,7 +93,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
   let written = true;
   if (items.length > 0) {
     try {
-      await writeEvents(env.DB, items);
+      const { duplicates } = await writeEvents(env.DB, items);
+      if (duplicates.length > 0) await recordWriteDuplicates(env.DB, duplicates.map((i) => items[i]!.event));
     } catch (err) {
       written = false;
       console.error(`edgetally: writing ${items.length} queued events failed; retrying with backoff`, err);

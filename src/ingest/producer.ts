@@ -1,4 +1,5 @@
 import { writeEvents, type StoredEvent } from "../db/events";
+import { recordWriteDuplicates } from "../live/record";
 import type { QueueBody } from "./message";
 
 /**
@@ -93,7 +94,8 @@ export async function deliver(env: Sink, items: StoredEvent[], sizes: readonly n
     }
   }
   try {
-    await writeEvents(env.DB, items);
+    const { duplicates } = await writeEvents(env.DB, items);
+    if (duplicates.length > 0) await recordWriteDuplicates(env.DB, duplicates.map((i) => items[i]!.event));
     return "written";
   } catch (err) {
     console.error(`edgetally: LOST ${items.length} events: neither the queue nor D1 took them`, err);

@@ -5,7 +5,9 @@ import type { SiteRecord } from "../db/sites";
 import { isObject } from "../http/body";
 import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
+import { liveHit, type LiveHit } from "../live/hit";
 import { newMessageId } from "./message";
+import type { TestEvent } from "./test-events";
 
 /** Most events in one `/v1/events` call, and its largest body. */
 export const SERVER_MAX_EVENTS = 500;
@@ -17,11 +19,21 @@ export interface ServerAnswer {
   rejected: { index: number; error: Problem }[];
 }
 
+/** What `/v1/events` did with a batch: its answer, and what the live view and forwarding take after it. */
+export interface ServerIngest {
+  answer: ServerAnswer;
+  /** each event as the live test view shows it (built only when a session asks for it) */
+  live: () => LiveHit[];
+  /** valid test events: answered as accepted, never stored (src/ingest/test-events.ts) */
+  tests: TestEvent[];
+}
+
 /**
  * `/v1/events`: checks each event on its own (a bad one never costs the good ones), then writes
- * the valid ones synchronously in one D1 round trip so the answer can count duplicates.
+ * the valid ones synchronously in one D1 round trip so the answer can count duplicates. Test
+ * events are valid events that are answered as accepted and not written.
  */
-export async function ingestServerEvents(db: D1Database, site: SiteRecord, body: unknown, now = Date.now()): Promise<ServerAnswer> {
+export async function ingestServerEvents(db: D1Database, site: SiteRecord, body: unknown, now = Date.now()): Promise<ServerIngest> {
   if (!isObject(body) || !Array.isArray(body.events)) {
     throw new HttpError(400, "invalid_body", 'Send {"events": [ServerEvent, …]}.', "events");
   }
@@ -29,23 +41,34 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
   if (body.events.length > SERVER_MAX_EVENTS) {
     throw new HttpError(400, "too_many_events", `Send at most ${SERVER_MAX_EVENTS} events per call; split larger batches.`, "events");
   }
+  const raws: unknown[] = body.events;
+  const checked = raws.map((raw, index) => checkServerEvent(raw, index, site.config, now));
   const rejected: ServerAnswer["rejected"] = [];
-  const valid: Promise<StoredEvent>[] = [];
-  body.events.forEach((raw, index) => {
-    const { event, problems, client } = checkServerEvent(raw, index, site.config, now);
+  const tests: TestEvent[] = [];
+  const valid: { index: number; item: Promise<StoredEvent> }[] = [];
+  checked.forEach(({ event, problems, client, test }, index) => {
     if (!event || problems.length > 0) return void rejected.push({ index, error: problems[0]! });
-    valid.push(
-      (async () => ({
-        id: newMessageId(),
-        event: {
-          ...event,
-          visitor: client ? await visitorFor(db, site.config, event.ts, client.ip, client.userAgent, now) : null,
-          event_id: await protectEventId(site.secret, event.event_id),
-        },
-      }))(),
-    );
+    if (test) return void tests.push({ event, client });
+    const item = (async () => ({
+      id: newMessageId(),
+      event: {
+        ...event,
+        visitor: client ? await visitorFor(db, site.config, event.ts, client.ip, client.userAgent, now) : null,
+        event_id: await protectEventId(site.secret, event.event_id),
+      },
+    }))();
+    valid.push({ index, item });
   });
-  const items = await Promise.all(valid);
+  const items = await Promise.all(valid.map((v) => v.item));
   const { duplicates } = await writeEvents(db, items);
-  return { accepted: items.length - duplicates.length, duplicates: duplicates.length, rejected };
+  const duplicated = new Set(duplicates.map((i) => valid[i]!.index));
+  return {
+    answer: { accepted: items.length + tests.length - duplicates.length, duplicates: duplicates.length, rejected },
+    live: () =>
+      checked.map(({ event, problems, test }, index) => {
+        const raw = raws[index];
+        return liveHit("server", now, event, isObject(raw) ? raw.name : undefined, problems, { test, duplicate: duplicated.has(index) });
+      }),
+    tests,
+  };
 }

@@ -1,4 +1,4 @@
-import { countClick, getLink, insertLink } from "../db/links";
+import { countClick, getLink, insertLink, type LinkRecord } from "../db/links";
 import type { SiteRecord } from "../db/sites";
 import { isBotAgent } from "../collect/bot";
 import { HttpError } from "../http/errors";
@@ -23,6 +23,9 @@ export interface Click {
   location: string;
   /** the click to count, or null for a bot (link previews are not clicks) */
   count: Promise<void> | null;
+  /** the link and its site, for the live test view */
+  link: LinkRecord;
+  site: SiteRecord;
 }
 
 /**
@@ -40,5 +43,5 @@ export async function followCode(db: D1Database, code: string, userAgent: string
   const count = isBotAgent(userAgent)
     ? null
     : visitorFor(db, site.config, now, ip, userAgent ?? "", now).then((visitor) => countClick(db, link.site, dayOf(now, site.config.timezone), link.code, visitor));
-  return { location, count };
+  return { location, count, link, site };
 }

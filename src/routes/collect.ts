@@ -3,7 +3,7 @@ import { hitContext, type HitFields } from "../collect/hit";
 import { clientIp } from "../http/auth";
 import { isObject, readJsonBody } from "../http/body";
 import { errorResponse, HttpError, json } from "../http/errors";
-import { checkHits, isAccepted, overRateLimit, report, reportAll, storeHits, type BrowserHit } from "../ingest/browser";
+import { checkHits, isAccepted, overRateLimit, recordBrowserLive, report, reportAll, storeHits, type BrowserHit } from "../ingest/browser";
 import { hostMatches, hostOf } from "../sites/domains";
 
 /** Beacon limits (CONTRACT.md "Collection"). */
@@ -28,9 +28,10 @@ async function collectPixel(env: Env, req: Request, params: URLSearchParams, now
   try {
     const fields: HitFields = Object.fromEntries(params);
     const hits = await checkHits(env.DB, [fields], hitContext(req, "pixel", now));
-    if (!hits.some(isAccepted)) return;
     const ip = clientIp(req);
-    if (await overRateLimit(env, hits, ip)) return;
+    const limited = hits.some(isAccepted) && (await overRateLimit(env, hits, ip));
+    await recordBrowserLive(env.DB, hits, limited, "pixel", now);
+    if (!hits.some(isAccepted) || limited) return;
     await storeHits(env, hits, ip, req.headers.get("user-agent") ?? "");
   } catch (err) {
     console.error("edgetally: pixel hit not stored", err);
@@ -117,21 +118,30 @@ function corsHeaders(req: Request, hits: readonly BrowserHit[]): Record<string, 
   return ok ? { "access-control-allow-origin": origin, vary: "Origin" } : { vary: "Origin" };
 }
 
-/** POST /e — `202 {"accepted", "dropped"}`; invalid, bot, foreign, duplicate and GPC hits are dropped. */
+/**
+ * POST /e — `202 {"accepted", "dropped"}`; invalid, bot, foreign, duplicate and GPC hits are
+ * dropped; a test hit (`"t": 1`) is accepted and never stored.
+ */
 export async function beacon(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const debug = new URL(req.url).searchParams.get("debug") === "1";
   const body = await readJsonBody(req, BEACON_MAX_BYTES);
   const list = beaconHits(body);
-  const hits = await checkHits(env.DB, list, hitContext(req, "beacon", Date.now()));
+  const now = Date.now();
+  const hits = await checkHits(env.DB, list, hitContext(req, "beacon", now));
   const cors = corsHeaders(req, hits);
   if (debug) return json(Array.isArray(body) ? reportAll(hits) : report(hits[0]!), 200, cors);
-  if (await overRateLimit(env, hits, clientIp(req))) {
+  const limited = await overRateLimit(env, hits, clientIp(req));
+  // The live view first, so a duplicate found when the hits are written can mark its row.
+  const live = recordBrowserLive(env.DB, hits, limited, "beacon", now);
+  if (limited) {
+    ctx.waitUntil(live);
     throw new HttpError(429, "rate_limited", "Too many hits from this address; wait a minute.", undefined, { "retry-after": "60", ...cors });
   }
   const accepted = hits.filter(isAccepted).length;
-  if (accepted > 0) {
-    ctx.waitUntil(storeHits(env, hits, clientIp(req), req.headers.get("user-agent") ?? "").catch((err) => console.error("edgetally: beacon hits not stored", err)));
-  }
+  ctx.waitUntil(
+    live.then(() => (accepted > 0 ? storeHits(env, hits, clientIp(req), req.headers.get("user-agent") ?? "") : undefined))
+      .catch((err) => console.error("edgetally: beacon hits not stored", err)),
+  );
   return json({ accepted, dropped: hits.length - accepted }, 202, cors);
 }
 

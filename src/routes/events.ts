@@ -3,9 +3,18 @@ import { requireIngestKey } from "../http/auth";
 import { readJsonBody } from "../http/body";
 import { json } from "../http/errors";
 import { ingestServerEvents, SERVER_MAX_BYTES } from "../ingest/server";
+import { handOffTestEvents } from "../ingest/test-events";
+import { recordLive } from "../live/record";
 
-/** POST /v1/events — `200 {"accepted", "duplicates", "rejected"}`; written before answering. */
-export async function postEvents(req: IRequest, env: Env): Promise<Response> {
+/**
+ * POST /v1/events — `200 {"accepted", "duplicates", "rejected"}`; written before answering. The
+ * live test view and the test events' hand-off run after the answer.
+ */
+export async function postEvents(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const site = await requireIngestKey(req, env);
-  return json(await ingestServerEvents(env.DB, site, await readJsonBody(req, SERVER_MAX_BYTES)));
+  const now = Date.now();
+  const { answer, live, tests } = await ingestServerEvents(env.DB, site, await readJsonBody(req, SERVER_MAX_BYTES), now);
+  ctx.waitUntil(recordLive(env.DB, site, live, now));
+  if (tests.length > 0) ctx.waitUntil(handOffTestEvents(env, site, tests).catch((err) => console.error("edgetally: test events not handed off", err)));
+  return json(answer);
 }

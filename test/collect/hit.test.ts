@@ -56,8 +56,16 @@ describe("checkHit", () => {
     expect(r.problems.map((p) => p.field).sort()).toEqual(["c", "i", "n", "u", "v"]);
   });
 
+  it("marks t=1 (or \"t\": 1) a test event and refuses any other t", () => {
+    expect(checkHit({ s: "shop", t: "1" }, site, ctx())).toMatchObject({ problems: [], test: true });
+    expect(checkHit({ s: "shop", t: 1 }, site, ctx())).toMatchObject({ problems: [], test: true });
+    expect(checkHit({ s: "shop", t: "0" }, site, ctx())).toMatchObject({ problems: [], test: false });
+    expect(checkHit({ s: "shop" }, site, ctx())).toMatchObject({ problems: [], test: false });
+    expect(checkHit({ s: "shop", t: "yes" }, site, ctx()).problems).toEqual([expect.objectContaining({ code: "invalid_test", field: "t" })]);
+  });
+
   it("knows no event without a known site", () => {
-    expect(checkHit({}, null, ctx())).toEqual({ event: null, problems: [expect.objectContaining({ code: "missing_site", field: "s" })] });
+    expect(checkHit({}, null, ctx())).toEqual({ event: null, problems: [expect.objectContaining({ code: "missing_site", field: "s" })], test: false });
     expect(codes(checkHit({ s: "nope" }, null, ctx()))).toEqual(["unknown_site"]);
   });
 

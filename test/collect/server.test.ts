@@ -40,6 +40,13 @@ describe("checkServerEvent", () => {
     expect(JSON.stringify(r.event)).not.toContain("203.0.113.9");
   });
 
+  it("takes \"test\": true as a test event (not stored: the caller's business) and refuses other values", () => {
+    expect(checkServerEvent({ name: "purchase", test: true }, 0, site, NOW)).toMatchObject({ problems: [], test: true });
+    expect(checkServerEvent({ name: "purchase", test: false }, 0, site, NOW)).toMatchObject({ problems: [], test: false });
+    expect(checkServerEvent({ name: "purchase" }, 0, site, NOW)).toMatchObject({ problems: [], test: false });
+    expect(checkServerEvent({ name: "purchase", test: "yes" }, 2, site, NOW).problems).toEqual([expect.objectContaining({ code: "invalid_test", field: "events.2.test" })]);
+  });
+
   it("rejects with field paths into the request body", () => {
     const r = checkServerEvent({ name: "purchase", value: -1, touches: [{ time: T }], extra: 1 }, 3, site, NOW);
     expect(r.problems).toEqual(expect.arrayContaining([

@@ -1,6 +1,6 @@
 // Who may call what (CONTRACT.md): every authenticated endpoint × every kind of credential.
 //   ingest endpoints (/v1/events, /v1/links, /v1/spend): a site's ingest key, acting on its own site only
-//   read endpoints (/v1/stats, /v1/funnel): the read key of the site named in `site=`
+//   read endpoints (/v1/stats, /v1/funnel, /v1/live): the read key of the site named in `site=`
 //   admin endpoints (/v1/admin/*): the ADMIN_TOKEN — which is not a site key, and no site key is it
 // Plus: /l/:code never takes its target from the query string; CSV cells never start a formula.
 import { env } from "cloudflare:workers";
@@ -87,6 +87,16 @@ const ENDPOINTS: Endpoint[] = [
     name: "GET /v1/funnel",
     allowed: ["a_read"],
     request: (c) => call(`/v1/funnel?site=matrix-a&from=${today()}&to=${today()}&funnel=checkout`, { headers: headers(c) }),
+  },
+  {
+    name: "POST /v1/live",
+    allowed: ["a_read"],
+    request: (c) => call("/v1/live?site=matrix-a", { method: "POST", headers: headers(c) }),
+  },
+  {
+    name: "GET /v1/live",
+    allowed: ["a_read"],
+    request: (c) => call("/v1/live?site=matrix-a", { headers: headers(c) }),
   },
   {
     name: "POST /v1/admin/sites",
