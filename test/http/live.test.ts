@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { LIVE_CACHE_MS } from "../../src/live/session";
 import { handleScheduled } from "../../src/rollup/scheduled";
 import { router } from "../../src/router";
-import { call, createSite, errorOf, withJson, type CreatedSite } from "../helpers/http";
+import { ADMIN, call, createSite, errorOf, withJson, type CreatedSite } from "../helpers/http";
 import { BOT_UA, BROWSER_UA, eventsOf, waitForEvents } from "../ingest/helpers";
 
 interface LiveHitJson {
@@ -379,7 +379,7 @@ describe("the live view's bounds", () => {
     expect(left.results).toEqual([{ site: "lv-purge-b" }]);
     expect(await liveRows("lv-purge-a")).toEqual([]);
     expect(await liveRows("lv-purge-b")).toHaveLength(1);
-    const del = await call("/v1/admin/sites/lv-purge-b", { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });
+    const del = await call("/v1/admin/sites/lv-purge-b", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN}` } });
     expect(del.status).toBe(204);
     expect(await liveRows("lv-purge-b")).toEqual([]);
     const sessions = await env.DB.prepare("SELECT COUNT(*) AS n FROM live_sessions WHERE site LIKE 'lv-purge-%'").first<{ n: number }>();
