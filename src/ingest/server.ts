@@ -2,13 +2,15 @@ import { protectEventId } from "../collect/event-id";
 import { checkServerEvent } from "../collect/server";
 import { writeEvents, type StoredEvent } from "../db/events";
 import type { SiteRecord } from "../db/sites";
-import { isObject } from "../http/body";
+import * as v from "valibot";
 import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
 import { newMessageId } from "./message";
+import { EventsBody, SERVER_MAX_EVENTS } from "../schemas/server-event";
+import { FIRST_ONLY, problemOf } from "../schemas/issues";
 
-/** Most events in one `/v1/events` call, and its largest body. */
-export const SERVER_MAX_EVENTS = 500;
+/** Most events in one `/v1/events` call (src/schemas/server-event.ts), and its largest body. */
+export { SERVER_MAX_EVENTS };
 export const SERVER_MAX_BYTES = 1_000_000;
 
 export interface ServerAnswer {
@@ -22,16 +24,16 @@ export interface ServerAnswer {
  * the valid ones synchronously in one D1 round trip so the answer can count duplicates.
  */
 export async function ingestServerEvents(db: D1Database, site: SiteRecord, body: unknown, now = Date.now()): Promise<ServerAnswer> {
-  if (!isObject(body) || !Array.isArray(body.events)) {
-    throw new HttpError(400, "invalid_body", 'Send {"events": [ServerEvent, …]}.', "events");
+  // The batch's own problems are 400s (the request, not one event, is wrong).
+  const r = v.safeParse(EventsBody, body, FIRST_ONLY);
+  if (!r.success) {
+    const p = problemOf(r.issues[0], "");
+    throw new HttpError(400, p.code, p.message, p.field ?? "events");
   }
-  for (const k of Object.keys(body)) if (k !== "events") throw new HttpError(400, "unknown_field", `Unknown field \`${k}\`.`, k);
-  if (body.events.length > SERVER_MAX_EVENTS) {
-    throw new HttpError(400, "too_many_events", `Send at most ${SERVER_MAX_EVENTS} events per call; split larger batches.`, "events");
-  }
+  const events = r.output.events;
   const rejected: ServerAnswer["rejected"] = [];
   const valid: Promise<StoredEvent>[] = [];
-  body.events.forEach((raw, index) => {
+  events.forEach((raw, index) => {
     const { event, problems, client } = checkServerEvent(raw, index, site.config, now);
     if (!event || problems.length > 0) return void rejected.push({ index, error: problems[0]! });
     valid.push(

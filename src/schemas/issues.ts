@@ -22,10 +22,14 @@ export type Issue = v.BaseIssue<unknown>;
  * (default: code `required`, "`name` is required."); an unknown key → `unknown_field`.
  * `unknown` may say `{field}` (sites name the whole path) or `{key}` (the others).
  */
-export function objectSays(type: string, opts: { required?: string; unknown?: string } = {}): (issue: Issue) => string {
+export function objectSays(type: string, opts: { required?: string | Record<string, string>; unknown?: string } = {}): (issue: Issue) => string {
   return (issue) => {
     if (issue.expected === "never") return opts.unknown ?? say("unknown_field", "Unknown field `{key}`.");
-    if (issue.expected?.startsWith('"')) return opts.required ?? say("required", "`{key}` is required.");
+    if (issue.expected?.startsWith('"')) {
+      const key = String((issue.path?.[0] as { key?: unknown } | undefined)?.key);
+      const r = opts.required;
+      return (typeof r === "string" ? r : r?.[key]) ?? say("required", "`{key}` is required.");
+    }
     return type;
   };
 }
