@@ -127,4 +127,4 @@ export const time = (message: string) =>
   );
 
 /** A calendar day written YYYY-MM-DD. */
-export const day = (message: string) => v.pipe(v.string(message), v.check(isDay, message));
+export const day = (message: string) => v.pipe(v.string(message), v.regex(/^\d{4}-\d{2}-\d{2}$/, message), v.check(isDay, message));
