@@ -85,3 +85,18 @@ export function parseFields<S extends v.GenericSchema>(
   const value = (typeof r.output === "object" && r.output !== null ? r.output : {}) as Partial<v.InferOutput<S>>;
   return { value, problems, bad };
 }
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/**
+ * A JSON object and nothing else: valibot's object schemas take an array for an object (its
+ * keys are indices), the contract does not. `message` as for `v.strictObject` (`objectSays`).
+ */
+export function strictObject<E extends v.ObjectEntries>(entries: E, message: (issue: Issue) => string) {
+  return v.pipe(v.custom<Record<string, unknown>>(isPlainObject, message), v.strictObject(entries, message));
+}
+
+/** A JSON object used as a map (`aliases`), not an array. */
+export function record<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V, message: string) {
+  return v.pipe(v.custom<Record<string, unknown>>(isPlainObject, message), v.record(key, value, message));
+}

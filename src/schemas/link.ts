@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { TOUCH_FIELD_MAX } from "../collect/touch";
-import { objectSays, say } from "./issues";
+import { objectSays, say, strictObject } from "./issues";
 
 /** `POST /v1/links`: a tracked link's destination and campaign (CONTRACT.md "Collection"). */
 
@@ -32,7 +32,7 @@ const optText = (key: string) =>
  * The link body. The destination's host is checked against the site's domains by
  * links/link.ts (it depends on the site), when the link is made and on every click.
  */
-export const LinkBody = v.strictObject(
+export const LinkBody = strictObject(
   {
     destination: v.pipe(
       v.unknown(),

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { TOUCH_FIELD_MAX } from "../collect/touch";
 import { EVENT_NAME_MESSAGE, EventCurrency, EventId, eventName, requiredBlankable, Url, Value, time } from "./fields";
-import { objectSays, say } from "./issues";
+import { objectSays, say, strictObject } from "./issues";
 
 /** `POST /v1/events`: `{"events": [ServerEvent, …]}` (CONTRACT.md "Collection"). */
 
@@ -14,7 +14,7 @@ const touchText = say("invalid_touch", `\`{field}\` is a string of at most ${TOU
 const optText = v.nullish(v.pipe(v.string(touchText), v.maxLength(TOUCH_FIELD_MAX, touchText)));
 
 /** One touch of a server event's journey; normalised and scrubbed by collect/server.ts. */
-export const ServerTouch = v.strictObject(
+export const ServerTouch = strictObject(
   {
     time: time(say("invalid_touch", "A touch's `time` is unix seconds or an ISO-8601 string.")),
     source: v.pipe(v.nullable(v.pipe(v.string(touchText), v.maxLength(TOUCH_FIELD_MAX, touchText))), v.check((s) => typeof s === "string" && s.trim() !== "", say("invalid_touch", "A touch needs a `source`."))),
@@ -29,7 +29,7 @@ export const ServerTouch = v.strictObject(
 
 const clientSays = (text: string) => say("invalid_client", text);
 /** The visitor's client as the advertiser's server saw it: for the visitor hash and bot check, never stored. */
-export const Client = v.strictObject(
+export const Client = strictObject(
   {
     ip: v.nullish(v.pipe(v.string(clientSays("`client.ip` is the visitor's IP address as a string.")), v.maxLength(64, clientSays("`client.ip` is the visitor's IP address as a string.")))),
     user_agent: v.nullish(
@@ -49,7 +49,7 @@ const bounded = (code: string, max: number) => {
 };
 
 /** v1.1 `user`: identifiers for forwarding only (hashed before leaving the Worker; never stored or logged). */
-export const User = v.strictObject(
+export const User = strictObject(
   { email: bounded("invalid_user", 256), phone: bounded("invalid_user", 64), external_id: bounded("invalid_user", 256) },
   objectSays(say("invalid_user", "`user` is an object with `email`, `phone` and `external_id`.")),
 );
@@ -59,20 +59,20 @@ export const CLICK_ID_KEYS = ["gclid", "gbraid", "wbraid", "fbclid", "fbc", "fbp
 /** Longest click id: real ones are ≤ ~200 characters (fbc carries fbclid plus a prefix). */
 export const CLICK_ID_MAX = 512;
 const clickId = bounded("invalid_click_id", CLICK_ID_MAX);
-export const ClickIds = v.strictObject(
+export const ClickIds = strictObject(
   Object.fromEntries(CLICK_ID_KEYS.map((k) => [k, clickId])) as Record<(typeof CLICK_ID_KEYS)[number], typeof clickId>,
   objectSays(say("invalid_click_ids", `\`click_ids\` is an object with any of ${CLICK_ID_KEYS.join(", ")}.`)),
 );
 
 const consentFlag = v.nullish(v.boolean(say("invalid_consent", "`{field}` is true or false.")));
 /** v1.1 `consent`: false means the conversion is never forwarded. */
-export const Consent = v.strictObject(
+export const Consent = strictObject(
   { ad_user_data: consentFlag, ad_personalization: consentFlag },
   objectSays(say("invalid_consent", "`consent` is an object with `ad_user_data` and `ad_personalization`, each true or false.")),
 );
 
 /** One ServerEvent (CONTRACT.md "Collection"). `name` must be there; it may be blank (a pageview). */
-export const ServerEvent = v.strictObject(
+export const ServerEvent = strictObject(
   {
     // Nullable, not optional: the key must be there (`required`), though null or "" is a pageview.
     name: requiredBlankable(eventName(EVENT_NAME_MESSAGE)),
@@ -101,7 +101,7 @@ export type ServerEventInput = v.InferOutput<typeof ServerEvent>;
  * The `/v1/events` body. Its events are checked one by one (collect/server.ts), so a bad one
  * never costs the good ones: here each is only "something".
  */
-export const EventsBody = v.strictObject(
+export const EventsBody = strictObject(
   {
     events: v.pipe(
       v.array(v.unknown(), say("invalid_body", 'Send {"events": [ServerEvent, …]}.')),

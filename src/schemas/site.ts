@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { isDomain, normalizeDomain } from "../sites/domains";
 import { isTimeZone } from "../time/day";
 import { currency, eventName, isEventName, NAME_MAX } from "./fields";
-import { objectSays, say } from "./issues";
+import { objectSays, record, say, strictObject } from "./issues";
 
 /**
  * A site's configuration (CONTRACT.md "Sites"): the body of `POST /v1/admin/sites` and of its
@@ -51,7 +51,7 @@ const Timezone = v.pipe(
 
 const EPSILON = say("out_of_range", "`privacy.epsilon` must be null or a number above 0 and at most 20.");
 /** Every key optional: a create fills in defaults, a PATCH merges into the current values. */
-export const Privacy = v.strictObject(
+export const Privacy = strictObject(
   {
     k: v.optional(int("privacy.k", 1, 10_000)),
     epsilon: v.optional(v.nullable(v.pipe(v.number(EPSILON), v.finite(EPSILON), v.gtValue(0, EPSILON), v.maxValue(20, EPSILON)))),
@@ -62,7 +62,7 @@ export const Privacy = v.strictObject(
   part(say("invalid_privacy", "`privacy` must be an object.")),
 );
 
-export const Attribution = v.strictObject(
+export const Attribution = strictObject(
   {
     click_window_days: v.optional(int("attribution.click_window_days", 1, 90)),
     view_window_days: v.optional(int("attribution.view_window_days", 0, 30)),
@@ -70,7 +70,7 @@ export const Attribution = v.strictObject(
   part(say("invalid_attribution", "`attribution` must be an object.")),
 );
 
-export const Collect = v.strictObject(
+export const Collect = strictObject(
   {
     /** Apply the COLLECT_LIMITER per-IP limit to /p.gif and /e (v1; see `limits` for v1.1). */
     rate_limit: v.optional(bool("collect.rate_limit")),
@@ -81,7 +81,7 @@ export const Collect = v.strictObject(
 );
 
 /** v1.1 `limits`: per site-day distinct touches, and hits per minute per client address (0: no limit). */
-export const Limits = v.strictObject(
+export const Limits = strictObject(
   {
     touches_per_day: v.optional(int("limits.touches_per_day", 0, LIMIT_MAX)),
     collect_per_minute: v.optional(int("limits.collect_per_minute", 0, LIMIT_MAX)),
@@ -91,7 +91,7 @@ export const Limits = v.strictObject(
 
 const GOAL_NAME = say("invalid_name", `A goal name is 1–${NAME_MAX} characters without surrounding spaces.`);
 const GOAL_VALUE = say("invalid_value", "A goal's `value` is a finite number of at least 0.");
-export const Goal = v.strictObject(
+export const Goal = strictObject(
   {
     name: v.pipe(eventName(GOAL_NAME), v.check((n) => n !== "pageview", say("reserved_name", "`pageview` is not a goal; pick another name."))),
     tier: v.optional(v.nullable(v.picklist(["macro", "micro"], say("invalid_tier", "A goal's `tier` is `macro` or `micro`.")))),
@@ -109,7 +109,7 @@ export const Goals = v.pipe(
 );
 
 const STEPS = say("invalid_steps", "A funnel has 2–10 steps, each `pageview` or a goal name.");
-export const Funnel = v.strictObject(
+export const Funnel = strictObject(
   {
     name: eventName(say("invalid_name", `A funnel name is 1–${NAME_MAX} characters.`)),
     steps: v.pipe(v.array(eventName(STEPS), STEPS), v.minLength(2, STEPS), v.maxLength(10, STEPS)),
@@ -131,7 +131,7 @@ const ALIAS = say("invalid_alias", `An alias maps an event name of another tool 
  * Replaced as a whole by a PATCH, so an alias can be removed.
  */
 export const Aliases = v.pipe(
-  v.record(v.pipe(v.string(ALIAS), v.check((k: string) => isEventName(k), ALIAS)), eventName(ALIAS), say("invalid_aliases", "`aliases` must be an object of event name → goal name.")),
+  record(v.pipe(v.string(ALIAS), v.check((k: string) => isEventName(k), ALIAS)), eventName(ALIAS), say("invalid_aliases", "`aliases` must be an object of event name → goal name.")),
   v.check((a) => Object.keys(a).length <= ALIASES_MAX, say("too_many", `A site has at most ${ALIASES_MAX} aliases.`)),
 );
 
@@ -149,9 +149,9 @@ const common = {
 };
 
 /** `POST /v1/admin/sites`: only `id` and `domains` are required. */
-export const SiteCreate = v.strictObject({ id: SiteId, domains: Domains, ...common }, part(say("invalid_body", "Send the site as a JSON object.")));
+export const SiteCreate = strictObject({ id: SiteId, domains: Domains, ...common }, part(say("invalid_body", "Send the site as a JSON object.")));
 /** `PATCH /v1/admin/sites/:id`: any field; nested objects merge, arrays and `aliases` replace. `id` may only repeat the current one. */
-export const SitePatch = v.strictObject({ id: v.optional(v.string()), domains: v.optional(Domains), ...common }, part(say("invalid_body", "Send the changes as a JSON object.")));
+export const SitePatch = strictObject({ id: v.optional(v.string()), domains: v.optional(Domains), ...common }, part(say("invalid_body", "Send the changes as a JSON object.")));
 
 export type SiteCreateInput = v.InferOutput<typeof SiteCreate>;
 export type SitePatchInput = v.InferOutput<typeof SitePatch>;

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { TOUCH_FIELD_MAX } from "../collect/touch";
 import { currency, day } from "./fields";
-import { objectSays, say } from "./issues";
+import { objectSays, say, strictObject } from "./issues";
 
 /** `POST /v1/spend`: an array of spend rows (CONTRACT.md "Spend"). */
 
@@ -23,7 +23,7 @@ const CURRENCY = say("invalid_currency", "`currency` must be an ISO-4217 code su
  * One spend line. Source and medium are lower-cased and campaign kept (by stats/spend.ts), as
  * collection does, so spend keys meet atom keys; no medium means every medium.
  */
-export const SpendRow = v.strictObject(
+export const SpendRow = strictObject(
   {
     day: day(DAY),
     source: text("source"),
