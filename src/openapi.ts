@@ -130,7 +130,8 @@ const HIT_DESCRIPTIONS: Record<string, string> = {
   j: "touch journal (docs/JOURNAL.md)",
   t: "1: a test event (v1.1)",
 };
-const HIT_FIELDS = described(INPUTS.HitFields!, HIT_DESCRIPTIONS);
+// A page may add parameters of its own: they are ignored, not refused.
+const HIT_FIELDS = { ...described(INPUTS.HitFields!, HIT_DESCRIPTIONS), additionalProperties: true };
 const SERVER_EVENT = described(INPUTS.ServerEvent!, {
   time: "unix seconds or ISO-8601; up to 7 days in the past, 5 minutes ahead; default now",
   client: "the visitor's ip and user agent: for the visitor hash and bot check, never stored",

@@ -11,7 +11,7 @@ import { scrubTouch } from "./scrub-touch";
 import { scrubUrl } from "./scrub";
 import { hitDayOf } from "./today";
 import { isBlank } from "../schemas/fields";
-import { Hit } from "../schemas/hit";
+import { Hit, hitFields } from "../schemas/hit";
 import { parseFields } from "../schemas/issues";
 import { attempt, checkName, resolveMoney } from "./validate";
 
@@ -53,8 +53,8 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   }
   if (!site) return { event: null, problems: [{ code: "unknown_site", message: `There is no site \`${fields.s}\`.`, field: "s" }] };
 
-  const { value: h, problems: found, bad } = parseFields(Hit, fields);
-  const ok = <K extends keyof typeof h>(k: K) => (bad.has(k as string) ? undefined : h[k]);
+  const { value: h, problems: found, bad } = parseFields(Hit, hitFields(fields));
+  const ok = <K extends keyof typeof h>(k: K) => (bad.has(k) ? undefined : h[k]);
   const n = ok("n");
   const name: string = isBlank(n) ? "pageview" : n;
   // The name's problem first, as a report lists the fields in order (n, u, r, v, c, i, j).

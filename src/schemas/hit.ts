@@ -4,11 +4,11 @@ import { say } from "./issues";
 
 /**
  * A browser hit: the pixel's query parameters (`/p.gif?s=…`) or one object of a beacon (`/e`),
- * CONTRACT.md "Collection". Loose: a page may add parameters of its own (cache busters), which
- * are ignored. `s` (the site) is read before this, to find the site; `j` (the touch journal) is
+ * CONTRACT.md "Collection". A page may add parameters of its own (cache busters): `hitFields`
+ * leaves them out, so they are ignored. `s` (the site) is read before this, to find the site; `j` (the touch journal) is
  * decoded by collect/journal.ts, and only for conversions.
  */
-export const Hit = v.looseObject({
+export const Hit = v.strictObject({
   s: v.string(),
   n: EventName,
   u: Url,
@@ -24,3 +24,10 @@ export const Hit = v.looseObject({
   ),
 });
 export type HitInput = v.InferOutput<typeof Hit>;
+
+/** The fields of a hit that `Hit` names (any others are ignored). */
+export function hitFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k in Hit.entries) if (k in fields) o[k] = fields[k];
+  return o;
+}

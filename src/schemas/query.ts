@@ -14,7 +14,7 @@ const rangeDay = (key: string) => {
 };
 const SITE = say("required", "`site` is required: the id of the site to read.");
 /** `site`: read before the others (the read key is checked against it). */
-export const SiteParam = v.looseObject({ site: v.pipe(v.string(SITE), v.minLength(1, SITE)) }, objectSays(SITE, { required: SITE }));
+export const SiteParam = v.strictObject({ site: v.pipe(v.string(SITE), v.minLength(1, SITE)) }, objectSays(SITE, { required: SITE }));
 const range = {
   from: rangeDay("from"),
   to: rangeDay("to"),
@@ -25,14 +25,14 @@ const required = {
   to: say("required", "`to` is required (YYYY-MM-DD)."),
   funnel: say("required", "`funnel` is required: the name of one of the site's funnels."),
 };
-// Query strings carry other parameters too (a read key, cache busters): they are ignored.
+// Query strings carry other parameters too (debug, cache busters): `paramsObject` leaves them out.
 const says = objectSays(say("invalid_query", "Send the parameters in the query string."), { required });
 
 /** `from` and `to`: real days; from ≤ to and the range's length are checked by stats/query.ts. */
-export const RangeParams = v.looseObject(range, says);
+export const RangeParams = v.strictObject(range, says);
 
 /** GET /v1/stats. `goal` must be a goal of the site, checked by stats/query.ts. */
-export const StatsParams = v.looseObject(
+export const StatsParams = v.strictObject(
   {
     ...range,
     group: v.optional(v.picklist(GROUPS, say("unknown_group", `\`group\` is one of ${GROUPS.join(", ")}.`))),
@@ -44,14 +44,18 @@ export const StatsParams = v.looseObject(
 );
 
 /** GET /v1/funnel. */
-export const FunnelParams = v.looseObject(
+export const FunnelParams = v.strictObject(
   { ...range, funnel: v.pipe(v.string(required.funnel), v.minLength(1, required.funnel)) },
   says,
 );
 
-/** A query string as an object, the first value of a repeated parameter winning (as URLSearchParams.get does). */
-export function paramsObject(params: URLSearchParams): Record<string, string> {
+/**
+ * The parameters of a query string that `schema` names, as an object; the first value of a
+ * repeated parameter wins (as URLSearchParams.get). Others are ignored, so the schemas can be
+ * strict objects (valibot's loose object would cost the Worker another kilobyte).
+ */
+export function paramsObject(params: URLSearchParams, schema: { entries: object }): Record<string, string> {
   const o: Record<string, string> = {};
-  for (const [k, x] of params) if (!(k in o)) o[k] = x;
+  for (const [k, x] of params) if (k in schema.entries && !(k in o)) o[k] = x;
   return o;
 }

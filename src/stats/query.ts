@@ -28,7 +28,7 @@ export interface StatsQuery extends Range {
 
 /** The `site` parameter, required before anything else (the read key is checked against it). */
 export function requireSiteParam(params: URLSearchParams): string {
-  return parseOrThrow(SiteParam, paramsObject(params)).site;
+  return parseOrThrow(SiteParam, paramsObject(params, SiteParam)).site;
 }
 
 /** Number of days from `from` to `to`, inclusive (calendar arithmetic, no zone). */
@@ -48,7 +48,7 @@ function checkRange(from: string, to: string): Range {
 
 /** Validates `from` and `to` (src/schemas/query.ts): real days, from ≤ to, at most MAX_RANGE_DAYS days. */
 export function parseRange(params: URLSearchParams): Range {
-  const p = parseOrThrow(RangeParams, paramsObject(params));
+  const p = parseOrThrow(RangeParams, paramsObject(params, RangeParams));
   return checkRange(p.from, p.to);
 }
 
@@ -58,7 +58,7 @@ export function parseRange(params: URLSearchParams): Range {
  * Problems are answered in parameter order: from, to, the range, group, model, goal, format.
  */
 export function parseStatsQuery(params: URLSearchParams, site: SiteConfig, acceptsCsv: boolean): StatsQuery {
-  const r = v.safeParse(StatsParams, paramsObject(params), FIRST_PER_FIELD);
+  const r = v.safeParse(StatsParams, paramsObject(params, StatsParams), FIRST_PER_FIELD);
   const problems = r.success ? [] : r.issues.map((i) => problemOf(i));
   const first = (...fields: string[]) => problems.find((p) => p.field !== undefined && fields.includes(p.field));
   const early = first("from", "to");
@@ -79,7 +79,7 @@ export function parseStatsQuery(params: URLSearchParams, site: SiteConfig, accep
 
 /** Validates the parameters of GET /v1/funnel: the range and a funnel of the site. */
 export function parseFunnelQuery(params: URLSearchParams, site: SiteConfig): Range & { funnel: Funnel } {
-  const p = parseOrThrow(FunnelParams, paramsObject(params));
+  const p = parseOrThrow(FunnelParams, paramsObject(params, FunnelParams));
   const range = checkRange(p.from, p.to);
   const funnel = site.funnels.find((f) => f.name === p.funnel);
   if (!funnel) throw invalid("unknown_funnel", `\`${p.funnel}\` is not a funnel of this site.`, "funnel");
