@@ -1,15 +1,13 @@
 import { toJsonSchemaDefs } from "@valibot/to-json-schema";
-import { MODELS } from "./attribution/types";
-import { GROUPS } from "./schemas/query";
 import type { GenericSchema } from "valibot";
-import { SPEND_MAX_ROWS } from "./schemas/spend";
+import { MODELS } from "./attribution/types";
 import { Hit } from "./schemas/hit";
 import { LinkBody } from "./schemas/link";
-import { FunnelParams, SiteParam, StatsParams } from "./schemas/query";
+import { FunnelParams, GROUPS, SiteParam, StatsParams } from "./schemas/query";
 import { RollupBody } from "./schemas/rollup";
 import { ServerEvent, ServerTouch, SERVER_MAX_EVENTS } from "./schemas/server-event";
 import { SiteCreate, SitePatch } from "./schemas/site";
-import { SpendRow } from "./schemas/spend";
+import { SPEND_MAX_ROWS, SpendRow } from "./schemas/spend";
 
 /**
  * The OpenAPI 3.1 description of every public route of src/router.ts (served at /openapi.json).
