@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Builds the served OpenAPI document: runs src/openapi.ts (bundled with esbuild), serialises the
-// document and writes it gzipped (base64) into src/openapi.gen.ts, which src/routes/openapi.ts serves.
+// Builds the served OpenAPI document: runs src/openapi.ts (bundled with esbuild), which converts the
+// input schemas of src/schemas/ with @valibot/to-json-schema and adds the paths and answers, then
+// serialises the document and writes it gzipped (base64) into src/openapi.gen.ts, which
+// src/routes/openapi.ts serves. Neither src/openapi.ts nor the converter ships in the Worker.
 //
 // Why: the builder code is the largest single module of the Worker (~10 KB minified); the gzipped
 // document is a third of that, and the Worker bundle is kept under 100 KB for cold starts

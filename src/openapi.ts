@@ -1,14 +1,23 @@
-import { GROUPS } from "./stats/query";
+import { toJsonSchemaDefs } from "@valibot/to-json-schema";
+import type { GenericSchema } from "valibot";
 import { MODELS } from "./attribution/types";
-import { SPEND_MAX_ROWS } from "./stats/spend";
+import { Hit } from "./schemas/hit";
+import { LinkBody } from "./schemas/link";
+import { FunnelParams, GROUPS, SiteParam, StatsParams } from "./schemas/query";
+import { RollupBody } from "./schemas/rollup";
+import { ServerEvent, ServerTouch, SERVER_MAX_EVENTS } from "./schemas/server-event";
+import { SiteCreate, SitePatch } from "./schemas/site";
+import { SPEND_MAX_ROWS, SpendRow } from "./schemas/spend";
 
 /**
  * The OpenAPI 3.1 description of every public route of src/router.ts (served at /openapi.json).
  * test/http/openapi.test.ts checks that the router and this document list the same routes, so
  * a route cannot be added without being described. CONTRACT.md stays the binding text.
  *
- * Written with small builders (`obj`, `op`, `strings` …) rather than literal JSON: the document
- * ships inside the Worker bundle, and the repeated parts cost its cold start once per copy.
+ * Every input (bodies and query parameters) is converted from its schema in src/schemas/, the
+ * same one that validates it; this file says only what schemas cannot: paths, operations,
+ * answers, and a few descriptions. It runs at build time only (scripts/build-openapi.mjs), so
+ * neither it nor the converter ships in the Worker.
  */
 
 type Schema = Record<string, unknown>;
@@ -59,22 +68,25 @@ function op(summary: string, tag: string, auth: "admin" | "ingest" | "read" | nu
     : { summary, tags: [tag], security: [{ [auth]: [] }], ...more, responses: { ...responses, ...AUTH_ERRORS } };
 }
 
-const byCurrency: Schema = { type: "object", additionalProperties: NUM, description: "per ISO-4217 currency, never summed across currencies" };
-
-const HIT_FIELDS = obj(
+const LIVE_HIT = obj(
   {
-    s: typed("string", "site id"),
-    n: typed("string", "event name: pageview (default) or a goal name"),
-    u: typed("string", "page URL"),
-    r: typed("string", "referrer"),
-    v: typed(["number", "string"], "value in major units"),
-    c: typed("string", "ISO-4217 currency"),
-    i: typed("string", "event id (dedup)"),
-    j: typed("string", "touch journal (docs/JOURNAL.md)"),
-    t: typed(["number", "string"], "1: a test event (live view only, never stored)"),
+    at: DATE_TIME,
+    via: enumOf(["pixel", "beacon", "server", "link", "plausible", "segment"]),
+    name: nullable("string"),
+    outcome: enumOf(["accepted", "duplicate", "dropped", "test"]),
+    reason: { enum: ["bot", "foreign_origin", "invalid", "unknown_event", "consent", "rate_limited", null] },
+    url: nullable("string", "scrubbed"),
+    touch: obj(same(nullable("string"), ["source", "medium", "campaign", "content", "term"])),
+    value: nullable("number"),
+    currency: nullable("string"),
+    event_id: nullable("string", "as stored: one holding an e-mail or phone is a keyed hash"),
+    errors: arr(obj(strings("code", "message", "field"), ["code", "message"])),
   },
-  ["s"],
+  ["at", "via", "name", "outcome", "reason", "url", "touch", "value", "currency", "event_id", "errors"],
 );
+const LIVE_VIEW = obj({ until: nullable("string", "ISO-8601; null without a running session"), hits: arr(LIVE_HIT, { maxItems: 200 }) }, ["until", "hits"]);
+
+const byCurrency: Schema = { type: "object", additionalProperties: NUM, description: "per ISO-4217 currency, never summed across currencies" };
 
 const FIGURES = obj(
   {
@@ -107,59 +119,55 @@ const PRIVACY = obj(
   ["k", "epsilon", "suppressed", "provisional_days"],
 );
 
-const SITE_INPUT = obj({
-  id: typed("string", undefined, { pattern: "^[a-z0-9][a-z0-9_-]{0,62}$" }),
-  domains: arr(STR, { minItems: 1, maxItems: 50 }),
-  timezone: typed("string", "IANA zone, default UTC"),
-  currency: typed("string", "ISO-4217, default USD"),
-  privacy: obj({ k: typed("integer", undefined, { minimum: 1 }), epsilon: nullable("number", undefined, { exclusiveMinimum: 0, maximum: 20 }), final_only: BOOL }),
-  attribution: obj(integers("click_window_days", "view_window_days")),
-  goals: arr(obj({ name: STR, tier: enumOf(["macro", "micro"]), value: nullable("number"), currency: nullable("string") }, ["name"])),
-  funnels: arr(obj({ name: STR, steps: arr(STR) }, ["name", "steps"])),
-  collect: obj(same(BOOL, ["rate_limit", "honor_gpc"])),
-  limits: obj({
-    touches_per_day: typed("integer", "distinct touches a site-day keeps; further ones count under campaign (overflow). Default 5000", { minimum: 1, maximum: 50_000 }),
-    collect_per_minute: typed("integer", "browser hits per minute and client address; 0 disables. Default 600", { minimum: 0, maximum: 30_000 }),
-  }),
+/**
+ * The inputs, converted from their valibot schemas: output types (what a field holds once parsed,
+ * e.g. `value` a number or its text), checks that JSON Schema cannot say (a goal that exists, a
+ * known time zone) left to the prose of CONTRACT.md and the error answers.
+ */
+const INPUTS = toJsonSchemaDefs(
+  { SiteInput: SiteCreate, SitePatch, HitFields: Hit, Touch: ServerTouch, ServerEvent, SpendRow, LinkInput: LinkBody, RollupInput: RollupBody },
+  { target: "draft-2020-12", typeMode: "output", errorMode: "ignore", overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}` },
+) as unknown as Record<string, Schema & { properties: Record<string, Schema>; required?: string[] }>;
+
+/** Adds descriptions to the properties of a converted object schema. */
+function described(schema: Schema & { properties: Record<string, Schema> }, descriptions: Record<string, string>): Schema {
+  const properties = Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, descriptions[k] ? { ...p, description: descriptions[k] } : p]));
+  return { ...schema, properties };
+}
+
+const HIT_DESCRIPTIONS: Record<string, string> = {
+  s: "site id",
+  n: "event name: pageview (default) or a goal name",
+  u: "page URL",
+  r: "referrer",
+  v: "value in major units",
+  c: "ISO-4217 currency",
+  i: "event id (dedup)",
+  j: "touch journal (docs/JOURNAL.md)",
+  t: "1: a test event (v1.1)",
+};
+// A page may add parameters of its own: they are ignored, not refused.
+const HIT_FIELDS = { ...described(INPUTS.HitFields!, HIT_DESCRIPTIONS), additionalProperties: true };
+const SERVER_EVENT = described(INPUTS.ServerEvent!, {
+  time: "unix seconds or ISO-8601; up to 7 days in the past, 5 minutes ahead; default now",
+  client: "the visitor's ip and user agent: for the visitor hash and bot check, never stored",
+  user: "v1.1, for forwarding only: hashed at the edge, never stored or logged",
+  click_ids: "v1.1, for forwarding only, never stored",
+  consent: "v1.1: false means never forwarded",
+  test: "v1.1: a test event",
 });
+const SITE_DESCRIPTIONS = {
+  timezone: "IANA zone, default UTC",
+  currency: "ISO-4217, default USD",
+  limits: "v1.1: touches_per_day (default 5000), collect_per_minute per client address (default 600; 0 disables)",
+  aliases: "v1.1: other tools' event names → pageview or a goal name of this site",
+};
 
-const TOUCH = obj(
-  { time: typed(["number", "string"]), source: STR, ...same(nullable("string"), ["medium", "campaign", "content", "term"]), view: BOOL },
-  ["time", "source"],
-);
-
-const SERVER_EVENT = obj(
-  {
-    name: STR,
-    time: typed(["number", "string"], "unix seconds or ISO-8601; up to 7 days in the past"),
-    event_id: STR,
-    url: STR,
-    value: NUM,
-    currency: STR,
-    touches: arr(ref("Touch")),
-    client: obj(strings("ip", "user_agent"), undefined, { description: "never stored" }),
-    test: typed("boolean", "a test event: shown in the live view, answered as accepted, never stored"),
-  },
-  ["name", "time"],
-);
-
-const LIVE_HIT = obj(
-  {
-    at: DATE_TIME,
-    via: enumOf(["pixel", "beacon", "server", "link", "plausible", "segment"]),
-    name: nullable("string"),
-    outcome: enumOf(["accepted", "duplicate", "dropped", "test"]),
-    reason: { enum: ["bot", "foreign_origin", "invalid", "unknown_event", "consent", "rate_limited", null] },
-    url: nullable("string", "scrubbed"),
-    touch: obj(same(nullable("string"), ["source", "medium", "campaign", "content", "term"])),
-    value: nullable("number"),
-    currency: nullable("string"),
-    event_id: nullable("string", "as stored: one holding an e-mail or phone is a keyed hash"),
-    errors: arr(obj(strings("code", "message", "field"), ["code", "message"])),
-  },
-  ["at", "via", "name", "outcome", "reason", "url", "touch", "value", "currency", "event_id", "errors"],
-);
-const LIVE_VIEW = obj({ until: nullable("string", "ISO-8601; null without a running session"), hits: arr(LIVE_HIT, { maxItems: 200 }) }, ["until", "hits"]);
+/** The query parameters of an object schema of src/schemas/query.ts. */
+function queryParams(schema: GenericSchema, descriptions: Record<string, string>) {
+  const json = toJsonSchemaDefs({ q: schema }, { target: "draft-2020-12", typeMode: "output", errorMode: "ignore" }).q as unknown as { properties: Record<string, Schema>; required?: string[] };
+  return Object.entries(json.properties).map(([name, s]) => query(name, descriptions[name] ?? name, s, json.required?.includes(name) ?? false));
+}
 
 const hitsBody = { schema: { oneOf: [ref("HitFields"), arr(ref("HitFields"), { maxItems: 20 })] } };
 const rolledUp = obj(integers("days", "atoms", "events"), ["days", "atoms", "events"]);
@@ -181,25 +189,17 @@ export const openApiDocument = {
     },
     schemas: {
       Error: obj({ error: obj(strings("code", "message", "field"), ["code", "message"]) }, ["error"]),
-      SiteInput: SITE_INPUT,
-      Site: { allOf: [SITE_INPUT, obj(same(DATE_TIME, ["created_at", "updated_at"]))] },
+      SiteInput: described(INPUTS.SiteInput!, SITE_DESCRIPTIONS),
+      SitePatch: described(INPUTS.SitePatch!, SITE_DESCRIPTIONS),
+      Site: { allOf: [ref("SiteInput"), obj(same(DATE_TIME, ["created_at", "updated_at"]))] },
       Keys: obj(strings("ingest_key", "read_key"), ["ingest_key", "read_key"]),
       HitFields: HIT_FIELDS,
       ValidationReport: obj({ ok: BOOL, errors: arr(ANY_OBJECT), event: ANY_OBJECT }, ["ok", "errors"]),
-      Touch: TOUCH,
+      Touch: INPUTS.Touch,
       ServerEvent: SERVER_EVENT,
-      SpendRow: obj(
-        {
-          day: DAY,
-          source: STR,
-          medium: typed("string", "omitted: every medium of that source and campaign"),
-          campaign: STR,
-          cost: typed("number", undefined, { minimum: 0 }),
-          currency: STR,
-          platform_conversions: nullable("number", undefined, { minimum: 0 }),
-        },
-        ["day", "source", "campaign", "cost", "currency"],
-      ),
+      SpendRow: described(INPUTS.SpendRow!, { medium: "omitted: every medium of that source and campaign" }),
+      LinkInput: INPUTS.LinkInput,
+      RollupInput: INPUTS.RollupInput,
       Rejected: arr(obj({ index: INT, error: ANY_OBJECT }, ["index", "error"])),
       Figures: FIGURES,
       Privacy: PRIVACY,
@@ -234,7 +234,7 @@ export const openApiDocument = {
         {
           description: "Always 200 with a 1×1 GIF (no-store), even for bad input; `debug=1` answers the validation report and stores nothing.",
           parameters: [
-            ...Object.entries(HIT_FIELDS.properties as Record<string, Schema>).map(([name, s]) => query(name, String(s.description), STR, name === "s")),
+            ...queryParams(Hit, HIT_DESCRIPTIONS).map((p) => ({ ...p, schema: STR })),
             DEBUG("1: answer the validation report instead"),
           ],
         },
@@ -263,7 +263,7 @@ export const openApiDocument = {
         "ingest",
         "ingest",
         { "200": answer("per-event outcome", obj({ ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["accepted", "duplicates", "rejected"])), "400": MALFORMED },
-        { requestBody: body(obj({ events: arr(ref("ServerEvent"), { maxItems: 500 }) }, ["events"])) },
+        { requestBody: body(obj({ events: arr(ref("ServerEvent"), { maxItems: SERVER_MAX_EVENTS }) }, ["events"], { additionalProperties: false })) },
       ),
     },
     "/v1/links": {
@@ -272,7 +272,7 @@ export const openApiDocument = {
         "ingest",
         "ingest",
         { "201": answer("created", obj(strings("code", "url"), ["code", "url"])), "422": error("Invalid link, or a destination outside the site's domains.") },
-        { requestBody: body(obj(strings("destination", "source", "medium", "campaign", "content", "term"), ["destination", "source", "medium", "campaign"])) },
+        { requestBody: body(ref("LinkInput")) },
       ),
     },
     "/v1/spend": {
@@ -296,29 +296,34 @@ export const openApiDocument = {
         {
           description: "Every number is a sum of released atoms and pools (docs/PRIVACY.md). `format=csv` or `Accept: text/csv` answers the rows, then (other) and (total), as CSV.",
           parameters: [
-            query("site", "site id", STR, true),
-            query("from", "first day (site timezone)", DAY, true),
-            query("to", "last day, inclusive; at most 366 days after from", DAY, true),
-            query("group", "row grouping (default campaign)", enumOf(GROUPS)),
-            query("model", "attribution model (default last_click)", enumOf(MODELS)),
-            query("goal", "a goal name; omitted: all macro goals"),
-            query("format", "json (default) or csv", enumOf(["json", "csv"])),
+            ...queryParams(SiteParam, { site: "site id" }),
+            ...queryParams(StatsParams, {
+              from: "first day (site timezone)",
+              to: "last day, inclusive; at most 366 days after from",
+              group: "row grouping (default campaign)",
+              model: "attribution model (default last_click)",
+              goal: "a goal name; omitted: all macro goals",
+              format: "json (default) or csv",
+            }),
           ],
         },
       ),
     },
     "/v1/funnel": {
       get: op("Funnel step visitors", "read", "read", { "200": answer("the funnel", ref("Funnel")), "422": BAD_PARAM }, {
-        parameters: [query("site", "site id", STR, true), query("from", "first day", DAY, true), query("to", "last day, inclusive", DAY, true), query("funnel", "a funnel name of the site", STR, true)],
+        parameters: [
+          ...queryParams(SiteParam, { site: "site id" }),
+          ...queryParams(FunnelParams, { from: "first day", to: "last day, inclusive", funnel: "a funnel name of the site" }),
+        ],
       }),
     },
     "/v1/live": {
       post: op("Start or extend a 30-minute live test session", "read", "read", { "200": answer("the session's end", obj({ until: DATE_TIME }, ["until"])), "422": BAD_PARAM }, {
-        parameters: [query("site", "site id", STR, true)],
+        parameters: queryParams(SiteParam, { site: "site id" }),
       }),
       get: op("The live test view: hits of the running session, newest first", "read", "read", { "200": answer("the hits", LIVE_VIEW), "422": BAD_PARAM }, {
         description: "Every hit for the site received in the session, stored or not (at most 200, within 3 seconds of arrival; docs/LIVE.md). Without a session: `until` null and no hits.",
-        parameters: [query("site", "site id", STR, true)],
+        parameters: queryParams(SiteParam, { site: "site id" }),
       }),
     },
     "/openapi.json": { get: op("This document", "meta", null, { "200": answer("OpenAPI 3.1", ANY_OBJECT) }) },
@@ -334,9 +339,9 @@ export const openApiDocument = {
     "/v1/admin/sites/{id}": {
       get: op("Read a site", "admin", "admin", { "200": answer("the site", ref("Site")), "404": NO_SITE }, { parameters: SITE_ID }),
       patch: op("Change a site", "admin", "admin", { "200": answer("the site", ref("Site")), "404": NO_SITE, "422": error("Invalid change.") }, {
-        description: "Nested objects merge, arrays replace; the id cannot change.",
+        description: "Nested objects merge, arrays and `aliases` replace; the id cannot change.",
         parameters: SITE_ID,
-        requestBody: body(ref("SiteInput")),
+        requestBody: body(ref("SitePatch")),
       }),
       delete: op("Delete a site and every row it owns", "admin", "admin", { "204": { description: "deleted" }, "404": NO_SITE }, { parameters: SITE_ID }),
     },
@@ -345,7 +350,7 @@ export const openApiDocument = {
     },
     "/v1/admin/rollup": {
       post: op("Recompute a range of days (at most 31) synchronously", "admin", "admin", { "200": answer("what was rolled up", rolledUp), "422": error("Invalid range.") }, {
-        requestBody: body(obj({ site: STR, from: DAY, to: DAY }, ["from", "to"])),
+        requestBody: body(ref("RollupInput")),
       }),
     },
   },

@@ -10,17 +10,10 @@ import { originAllowed } from "./origin";
 import { scrubTouch } from "./scrub-touch";
 import { scrubUrl } from "./scrub";
 import { hitDayOf } from "./today";
-import {
-  attempt,
-  parseEventCurrency,
-  parseEventId,
-  parseName,
-  parseReferrer,
-  parseTestFlag,
-  parseUrl,
-  parseValue,
-  resolveMoney,
-} from "./validate";
+import { isBlank } from "../schemas/fields";
+import { Hit, hitFields } from "../schemas/hit";
+import { parseFields } from "../schemas/issues";
+import { attempt, checkName, resolveMoney } from "./validate";
 
 /** What a browser hit's request says besides its fields (never stored as such). */
 export interface HitContext {
@@ -60,13 +53,19 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   }
   if (!site) return { event: null, problems: [{ code: "unknown_site", message: `There is no site \`${fields.s}\`.`, field: "s" }], test: false };
 
-  const name = attempt(problems, "pageview", () => parseName(fields.n, site, "n"));
-  const url = attempt(problems, null, () => parseUrl(fields.u, "u"));
-  const referrer = attempt(problems, null, () => parseReferrer(fields.r, "r"));
-  const ownValue = attempt(problems, null, () => parseValue(fields.v, "v"));
-  const ownCurrency = attempt(problems, null, () => parseEventCurrency(fields.c, "c"));
-  const eventId = attempt(problems, null, () => parseEventId(fields.i, "i"));
-  const test = attempt(problems, false, () => parseTestFlag(fields.t, "t"));
+  const { value: h, problems: found, bad } = parseFields(Hit, hitFields(fields));
+  const ok = <K extends keyof typeof h>(k: K) => (bad.has(k) ? undefined : h[k]);
+  const n = ok("n");
+  const name: string = isBlank(n) ? "pageview" : n;
+  // The name's problem first, as a report lists the fields in order (n, u, r, v, c, i, j).
+  checkName(problems, name, site, "n");
+  problems.push(...found);
+  const url = ok("u") || null;
+  const referrer = ok("r") || null;
+  const v = ok("v");
+  const ownValue = isBlank(v) ? null : v;
+  const ownCurrency = ok("c") || null;
+  const eventId = ok("i") || null;
   const goal = goalOf(site, name);
   const journey = goal && fields.j !== undefined && fields.j !== null && fields.j !== "" ? attempt(problems, null, () => decodeJournal(fields.j).map(scrubTouch)) : null;
 
@@ -97,7 +96,7 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
     country: ctx.country,
     device: deviceOf(ctx.userAgent),
   };
-  return { event, problems, test };
+  return { event, problems, test: ok("t") === true };
 }
 
 /** The request side of a browser hit (headers and Cloudflare's coarse country); the IP stays with the caller. */

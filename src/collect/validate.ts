@@ -1,19 +1,18 @@
 import { HttpError, invalid, type Problem, problemOf } from "../http/errors";
-import { goalOf, isEventName, NAME_MAX, type Goal, type SiteConfig } from "../sites/config";
-import { isCurrency } from "../sites/currency";
+import { EventCurrency, EventId, EventName, isBlank, Referrer, Url, Value } from "../schemas/fields";
+import { parseOrThrow } from "../schemas/issues";
+import { goalOf, type Goal, type SiteConfig } from "../sites/config";
 import { parseTime } from "../time/day";
 import { LATE_EVENT_MS } from "../time/windows";
 
 /**
- * Field validation shared by the three collection paths. Each parser returns the clean value or
- * throws a 422 HttpError naming its field; `attempt` turns those into a report's `errors` so one
- * bad field never hides the others.
+ * What the collection paths check beyond a field's own shape (src/schemas/ says that): an event
+ * name against the site's goals, a server time against the clock, and the money an event
+ * stores. The `parse*` functions check one field with its schema and throw a 422 HttpError naming
+ * it; `attempt` turns those into a report's `errors` so one bad field never hides the others.
  */
 
-/** Longest accepted URL field (`u`, `r`, `url`). */
-export const URL_MAX = 2048;
-/** Longest accepted `event_id` / `i`. */
-export const EVENT_ID_MAX = 128;
+export { EVENT_ID_MAX, URL_MAX } from "../schemas/fields";
 /** Server events: how far back and ahead `time` may be. */
 export const PAST_MS = LATE_EVENT_MS;
 export const FUTURE_MS = 5 * 60_000;
@@ -29,75 +28,60 @@ export function attempt<T>(problems: Problem[], fallback: T, parse: () => T): T 
   }
 }
 
-const absent = (v: unknown) => v === undefined || v === null || v === "";
+/** Records unknown_event when `name` is neither pageview nor a goal of the site. */
+export function checkName(problems: Problem[], name: string, site: SiteConfig, field: string): void {
+  if (name !== "pageview" && !goalOf(site, name)) {
+    problems.push({ code: "unknown_event", message: `\`${name}\` is neither \`pageview\` nor a goal of this site; add it to the site's goals first.`, field });
+  }
+}
+
+/** The time of a server event (unix ms, already parsed) checked against `now`; missing: now. */
+export function checkEventTime(problems: Problem[], ms: number | null, now: number, field: string): number {
+  if (ms === null) return now;
+  if (ms < now - PAST_MS) problems.push({ code: "time_too_old", message: "`time` is more than 7 days in the past; such late events are not accepted.", field });
+  else if (ms > now + FUTURE_MS) problems.push({ code: "time_in_future", message: "`time` is more than 5 minutes in the future; check the sender's clock.", field });
+  else return ms;
+  return now;
+}
+
+const throwFirst = (problems: Problem[]) => {
+  if (problems.length > 0) throw invalid(problems[0]!.code, problems[0]!.message, problems[0]!.field);
+};
 
 /** `pageview` or one of the site's goals. */
 export function parseName(v: unknown, site: SiteConfig, field: string): string {
-  const name = absent(v) ? "pageview" : v;
-  if (!isEventName(name)) throw invalid("invalid_name", `An event name is 1–${NAME_MAX} characters without surrounding spaces.`, field);
-  if (name !== "pageview" && !goalOf(site, name)) {
-    throw invalid("unknown_event", `\`${name}\` is neither \`pageview\` nor a goal of this site; add it to the site's goals first.`, field);
-  }
+  const n = parseOrThrow(EventName, v, field);
+  const name: string = isBlank(n) ? "pageview" : n;
+  const problems: Problem[] = [];
+  checkName(problems, name, site, field);
+  throwFirst(problems);
   return name;
 }
 
 /** A finite value ≥ 0 in major units; the pixel sends it as text. */
 export function parseValue(v: unknown, field: string): number | null {
-  if (absent(v)) return null;
-  const n = typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
-    throw invalid("invalid_value", "`value` must be a finite number of at least 0, in major units (49.90).", field);
-  }
-  return n;
+  const n = parseOrThrow(Value, v, field);
+  return isBlank(n) ? null : n;
 }
 
 /** An ISO-4217 code; case-insensitive on input (`eur` → `EUR`). */
 export function parseEventCurrency(v: unknown, field: string): string | null {
-  if (absent(v)) return null;
-  const c = typeof v === "string" ? v.trim().toUpperCase() : "";
-  if (!isCurrency(c)) throw invalid("invalid_currency", "The currency must be an ISO-4217 code such as EUR.", field);
-  return c;
+  return parseOrThrow(EventCurrency, v, field) || null;
 }
 
 /** An optional dedup id: 1–128 printable characters (a whole number is taken as its digits). */
 export function parseEventId(v: unknown, field: string): string | null {
-  if (absent(v)) return null;
-  const id = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v;
-  if (typeof id !== "string" || id.trim() === "" || /[\u0000-\u001f\u007f]/.test(id)) {
-    throw invalid("invalid_event_id", "`event_id` is a string of printable characters (an order number, say).", field);
-  }
-  if (id.length > EVENT_ID_MAX) throw invalid("event_id_too_long", `\`event_id\` is at most ${EVENT_ID_MAX} characters.`, field);
-  return id;
+  return parseOrThrow(EventId, v, field) || null;
 }
 
 /** An absolute http(s) URL of at most 2 KB. */
 export function parseUrl(v: unknown, field: string): URL | null {
-  if (absent(v)) return null;
-  if (typeof v !== "string") throw invalid("invalid_url", "URLs are strings.", field);
-  if (v.length > URL_MAX) throw invalid("url_too_long", `URLs are at most ${URL_MAX} characters.`, field);
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw invalid("invalid_url", "Send an absolute URL such as https://shop.example/page.", field);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw invalid("invalid_url", "Only http and https URLs are accepted.", field);
-  return u;
+  return parseOrThrow(Url, v, field) || null;
 }
 
-/**
- * A referrer: like a URL, but any scheme (android-app://…) and an unparseable one counts as
- * no referrer — a browser's referrer is information, never a reason to lose the hit.
- */
+/** A referrer: any scheme; an unparseable one counts as none. */
 export function parseReferrer(v: unknown, field: string): URL | null {
-  if (absent(v)) return null;
-  if (typeof v !== "string") throw invalid("invalid_url", "The referrer is a string.", field);
-  if (v.length > URL_MAX) throw invalid("url_too_long", `URLs are at most ${URL_MAX} characters.`, field);
-  try {
-    return new URL(v);
-  } catch {
-    return null;
-  }
+  return parseOrThrow(Referrer, v, field) || null;
 }
 
 /**
@@ -116,9 +100,10 @@ export function parseEventTime(v: unknown, now: number, field: string): number {
   if (v === undefined || v === null) return now;
   const ms = parseTime(v);
   if (ms === null) throw invalid("invalid_time", "`time` is unix seconds (a number) or an ISO-8601 string.", field);
-  if (ms < now - PAST_MS) throw invalid("time_too_old", "`time` is more than 7 days in the past; such late events are not accepted.", field);
-  if (ms > now + FUTURE_MS) throw invalid("time_in_future", "`time` is more than 5 minutes in the future; check the sender's clock.", field);
-  return ms;
+  const problems: Problem[] = [];
+  const t = checkEventTime(problems, ms, now, field);
+  throwFirst(problems);
+  return t;
 }
 
 /**

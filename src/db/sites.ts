@@ -1,4 +1,4 @@
-import type { SiteConfig } from "../sites/config";
+import { withDefaults, type SiteConfig } from "../sites/config";
 
 /** A site as stored: its configuration plus key hashes and the noise secret. */
 export interface SiteRecord {
@@ -22,7 +22,8 @@ interface SiteRow {
 
 function toRecord(r: SiteRow): SiteRecord {
   return {
-    config: JSON.parse(r.config) as SiteConfig,
+    // Sites stored before v1.1 lack its fields: every reader sees the defaults.
+    config: withDefaults(JSON.parse(r.config) as SiteConfig),
     ingestKeyHash: r.ingest_key_hash,
     readKeyHash: r.read_key_hash,
     secret: r.secret,

@@ -2,15 +2,18 @@ import { protectEventId } from "../collect/event-id";
 import { checkServerEvent } from "../collect/server";
 import { writeEvents, type StoredEvent } from "../db/events";
 import type { SiteRecord } from "../db/sites";
+import * as v from "valibot";
 import { isObject } from "../http/body";
 import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
 import { liveHit, type LiveHit } from "../live/hit";
 import { newMessageId } from "./message";
 import type { TestEvent } from "./test-events";
+import { EventsBody, SERVER_MAX_EVENTS } from "../schemas/server-event";
+import { FIRST_ONLY, problemOf } from "../schemas/issues";
 
-/** Most events in one `/v1/events` call, and its largest body. */
-export const SERVER_MAX_EVENTS = 500;
+/** Most events in one `/v1/events` call (src/schemas/server-event.ts), and its largest body. */
+export { SERVER_MAX_EVENTS };
 export const SERVER_MAX_BYTES = 1_000_000;
 
 export interface ServerAnswer {
@@ -34,14 +37,13 @@ export interface ServerIngest {
  * events are valid events that are answered as accepted and not written.
  */
 export async function ingestServerEvents(db: D1Database, site: SiteRecord, body: unknown, now = Date.now()): Promise<ServerIngest> {
-  if (!isObject(body) || !Array.isArray(body.events)) {
-    throw new HttpError(400, "invalid_body", 'Send {"events": [ServerEvent, …]}.', "events");
+  // The batch's own problems are 400s (the request, not one event, is wrong).
+  const r = v.safeParse(EventsBody, body, FIRST_ONLY);
+  if (!r.success) {
+    const p = problemOf(r.issues[0], "");
+    throw new HttpError(400, p.code, p.message, p.field ?? "events");
   }
-  for (const k of Object.keys(body)) if (k !== "events") throw new HttpError(400, "unknown_field", `Unknown field \`${k}\`.`, k);
-  if (body.events.length > SERVER_MAX_EVENTS) {
-    throw new HttpError(400, "too_many_events", `Send at most ${SERVER_MAX_EVENTS} events per call; split larger batches.`, "events");
-  }
-  const raws: unknown[] = body.events;
+  const raws: unknown[] = r.output.events;
   const checked = raws.map((raw, index) => checkServerEvent(raw, index, site.config, now));
   const rejected: ServerAnswer["rejected"] = [];
   const tests: TestEvent[] = [];

@@ -1,7 +1,7 @@
-import { isObject } from "../http/body";
 import { invalid } from "../http/errors";
 import { hostMatches } from "../sites/domains";
-import { TOUCH_FIELD_MAX } from "../collect/touch";
+import { LinkBody } from "../schemas/link";
+import { parseOrThrow } from "../schemas/issues";
 
 /** A tracked link's campaign data and where it leads (one `links` row without its code and site). */
 export interface LinkSpec {
@@ -13,8 +13,7 @@ export interface LinkSpec {
   term: string | null;
 }
 
-export const DESTINATION_MAX = 2048;
-const FIELDS = new Set(["destination", "source", "medium", "campaign", "content", "term"]);
+export { DESTINATION_MAX } from "../schemas/link";
 const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"] as const;
 
 /**
@@ -36,46 +35,23 @@ export function destinationProblem(destination: string, domains: readonly string
   return null;
 }
 
-function text(body: Record<string, unknown>, key: string, required: boolean): string | null {
-  const v = body[key];
-  if (v === undefined || v === null) {
-    if (required) throw invalid("required", `\`${key}\` is required.`, key);
-    return null;
-  }
-  if (typeof v !== "string") throw invalid("invalid_type", `\`${key}\` must be a string.`, key);
-  const t = v.trim();
-  if (t === "") {
-    if (required) throw invalid("required", `\`${key}\` must not be empty.`, key);
-    return null;
-  }
-  if (t.length > TOUCH_FIELD_MAX) throw invalid("too_long", `\`${key}\` is longer than ${TOUCH_FIELD_MAX} characters.`, key);
-  return t;
-}
-
 /**
- * Validates a POST /v1/links body for a site with `domains`. Sources and mediums are stored
- * lower-cased and campaigns as given (CONTRACT.md "Conventions"), so the landing touch the
- * collector derives from the redirect's utm_* is exactly the link's and clicks meet visitors.
+ * Validates a POST /v1/links body (src/schemas/link.ts) for a site with `domains`. Sources and
+ * mediums are stored lower-cased and campaigns as given (CONTRACT.md "Conventions"), so the
+ * landing touch the collector derives from the redirect's utm_* is exactly the link's and clicks
+ * meet visitors.
  */
 export function parseLink(body: unknown, domains: readonly string[]): LinkSpec {
-  if (!isObject(body)) throw invalid("invalid_body", "Send the link as a JSON object.");
-  for (const k of Object.keys(body)) {
-    if (!FIELDS.has(k)) throw invalid("unknown_field", `Unknown field \`${k}\`.`, k);
-  }
-  if (typeof body.destination !== "string" || body.destination.trim() === "") {
-    throw invalid("required", "`destination` is required: the URL the link leads to.", "destination");
-  }
-  const destination = body.destination.trim();
-  if (destination.length > DESTINATION_MAX) throw invalid("too_long", `\`destination\` is longer than ${DESTINATION_MAX} characters.`, "destination");
-  const problem = destinationProblem(destination, domains);
+  const link = parseOrThrow(LinkBody, body);
+  const problem = destinationProblem(link.destination, domains);
   if (problem) throw invalid("invalid_destination", problem, "destination");
   return {
-    destination: new URL(destination).href,
-    source: text(body, "source", true)!.toLowerCase(),
-    medium: text(body, "medium", true)!.toLowerCase(),
-    campaign: text(body, "campaign", true)!,
-    content: text(body, "content", false),
-    term: text(body, "term", false),
+    destination: new URL(link.destination).href,
+    source: link.source.toLowerCase(),
+    medium: link.medium.toLowerCase(),
+    campaign: link.campaign,
+    content: link.content || null,
+    term: link.term || null,
   };
 }
 

@@ -1,9 +1,10 @@
 import { lastRowids } from "../db/rollup";
 import { listSites, type SiteRecord } from "../db/sites";
-import { isObject } from "../http/body";
 import { invalid } from "../http/errors";
+import { parseOrThrow } from "../schemas/issues";
+import { RollupBody } from "../schemas/rollup";
 import { loadSite } from "../sites/service";
-import { dayOf, daysBetween, isDay } from "../time/day";
+import { dayOf, daysBetween } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
 import { oldestKeptDay, retentionDays } from "./plan";
@@ -27,22 +28,12 @@ export interface RecomputeResult {
 
 /** Validates the body of `POST /v1/admin/rollup`; throws 422 naming the field. */
 export function parseRecompute(body: unknown): RecomputeRequest {
-  if (!isObject(body)) throw invalid("invalid_body", "Send {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"} and optionally \"site\".");
-  for (const k of Object.keys(body)) {
-    if (k !== "site" && k !== "from" && k !== "to") throw invalid("unknown_field", `Unknown field \`${k}\`.`, k);
-  }
-  if (body.site !== undefined && body.site !== null && typeof body.site !== "string") throw invalid("invalid_site", "`site` is a site id.", "site");
-  for (const f of ["from", "to"] as const) {
-    if (body[f] === undefined) throw invalid("required", `\`${f}\` is required.`, f);
-    if (typeof body[f] !== "string" || !isDay(body[f])) throw invalid("invalid_day", `\`${f}\` must be a day written YYYY-MM-DD.`, f);
-  }
-  const from = body.from as string;
-  const to = body.to as string;
+  const { site, from, to } = parseOrThrow(RollupBody, body);
   if (from > to) throw invalid("invalid_range", "`from` must not be after `to`.", "from");
   if (daysBetween(from, to).length > MAX_RANGE_DAYS) {
     throw invalid("range_too_long", `At most ${MAX_RANGE_DAYS} days per call; use scripts/rollup.mjs for longer backfills.`, "to");
   }
-  return { site: typeof body.site === "string" ? body.site : null, from, to };
+  return { site: site ?? null, from, to };
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { IRequest } from "itty-router";
 import { readFunnelDays, readStatsData } from "../db/stats";
 import { requireReadKey } from "../http/auth";
-import { invalid, json } from "../http/errors";
+import { json } from "../http/errors";
 import { releaseFunnel } from "../stats/funnel";
-import { acceptsCsv, parseRange, parseStatsQuery, requireSiteParam, window } from "../stats/query";
+import { acceptsCsv, parseFunnelQuery, parseStatsQuery, requireSiteParam, window } from "../stats/query";
 import { buildStats, statsCsv } from "../stats/report";
-import { dayOf } from "../time/day";
 
 /** GET /v1/stats: released aggregates of one site (CONTRACT.md "Aggregates"). */
 export async function getStats(req: IRequest, env: Env): Promise<Response> {
@@ -29,11 +28,7 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
 export async function getFunnel(req: IRequest, env: Env): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
-  const range = parseRange(params);
-  const name = params.get("funnel");
-  if (!name) throw invalid("required", "`funnel` is required: the name of one of the site's funnels.", "funnel");
-  const funnel = site.funnels.find((f) => f.name === name);
-  if (!funnel) throw invalid("unknown_funnel", `\`${name}\` is not a funnel of this site.`, "funnel");
+  const { funnel, ...range } = parseFunnelQuery(params, site);
   const { provisional, answered: r } = window(range, Date.now(), site.timezone, site.privacy.final_only);
   const rows = r ? await readFunnelDays(env.DB, site.id, funnel.name, r.from, r.to) : [];
   const released = releaseFunnel(funnel.steps, rows, site.privacy.k);

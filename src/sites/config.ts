@@ -1,66 +1,74 @@
+import type * as v from "valibot";
 import { invalid } from "../http/errors";
-import { isObject } from "../http/body";
-import { isTimeZone } from "../time/day";
-import { isCurrency } from "./currency";
-import { isDomain, normalizeDomain } from "./domains";
-import { COLLECT_TIERS, DEFAULT_LIMITS, TOUCHES_PER_DAY_MAX, type SiteLimits } from "./limits";
+import { parseOrThrow } from "../schemas/issues";
+import { DEFAULT_LIMITS, siteLimits } from "./limits";
+import {
+  type Attribution,
+  type Collect,
+  type Funnel,
+  type Goal,
+  type Limits,
+  type Period,
+  SiteCreate,
+  SitePatch,
+  type SitePatchInput,
+} from "../schemas/site";
 
-/** A conversion goal. Events whose name is a goal are conversions. */
-export interface Goal {
-  name: string;
-  tier: "macro" | "micro";
-  /** Default value (major units) for conversions sent without one. */
-  value: number | null;
-  /** Currency of the default value; null means the site's currency. */
-  currency: string | null;
-}
+export { isEventName, NAME_MAX } from "../schemas/fields";
+export type { Funnel, Goal, Limits, Period } from "../schemas/site";
 
-export interface Funnel {
-  name: string;
-  steps: string[];
-}
-
-/** Everything a site's owner configures (the contract's "Sites" body, with defaults applied). */
+/**
+ * A site's configuration: the contract's "Sites" body with defaults applied, as stored (JSON in
+ * `sites.config`, src/db/sites.ts). Shapes come from src/schemas/site.ts; this module applies the
+ * defaults, merges a PATCH and checks what spans fields.
+ */
 export interface SiteConfig {
   id: string;
   domains: string[];
   timezone: string;
   currency: string;
-  privacy: { k: number; epsilon: number | null; final_only: boolean };
-  attribution: { click_window_days: number; view_window_days: number };
+  /** `period` (v1.1) is missing from sites stored before it: read it with `periodOf`. */
+  privacy: { k: number; epsilon: number | null; final_only: boolean; period?: Period };
+  attribution: Required<v.InferOutput<typeof Attribution>>;
   goals: Goal[];
   funnels: Funnel[];
   /** Collection options (README "Collection options"). */
-  collect: {
-    /** Apply the COLLECT_LIMITER per-IP limit to /p.gif and /e (off by default: shared IPs). */
-    rate_limit: boolean;
-    /** Drop browser hits that carry `Sec-GPC: 1` or `DNT: 1` (on by default). */
-    honor_gpc: boolean;
-  };
-  /** Safety limits (v1.1); read them through sites/limits.ts siteLimits (stored sites may lack them). */
-  limits?: SiteLimits;
+  collect: Required<v.InferOutput<typeof Collect>>;
+  /** v1.1; missing from sites stored before it: read with `limitsOf`. */
+  limits?: Limits;
+  /** v1.1 other tools' event names → this site's (`pageview` or a goal); missing: none. */
+  aliases?: Record<string, string>;
 }
 
 export const DEFAULTS = {
   timezone: "UTC",
   currency: "USD",
-  privacy: { k: 10, epsilon: null, final_only: false },
+  privacy: { k: 10, epsilon: null, final_only: false, period: "auto" },
   attribution: { click_window_days: 30, view_window_days: 1 },
   collect: { rate_limit: false, honor_gpc: true },
   limits: DEFAULT_LIMITS,
 } as const;
 
-export const NAME_MAX = 64;
-const ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const TOP_KEYS = new Set(["id", "domains", "timezone", "currency", "privacy", "attribution", "goals", "funnels", "collect", "limits"]);
+/** The site's limits, defaults filled in (0 in `collect_per_minute` disables that limit). */
+export function limitsOf(site: SiteConfig): Limits {
+  return siteLimits(site);
+}
+
+/** The site's small-volume period (CONTRACT.md v1.1): "auto" unless set. */
+export function periodOf(site: SiteConfig): Period {
+  return site.privacy.period ?? DEFAULTS.privacy.period;
+}
+
+/** A stored configuration with every v1.1 default filled in, as GET shows it. */
+export function withDefaults(site: SiteConfig): SiteConfig {
+  return { ...site, privacy: { ...site.privacy, period: periodOf(site) }, limits: limitsOf(site), aliases: site.aliases ?? {} };
+}
 
 /** Validates a create body and applies the defaults. Throws a 422 HttpError naming the field. */
 export function parseNewSite(body: unknown): SiteConfig {
-  if (!isObject(body)) throw invalid("invalid_body", "Send the site as a JSON object.");
-  if (body.id === undefined) throw invalid("required", "`id` is required.", "id");
-  if (body.domains === undefined) throw invalid("required", "`domains` is required.", "domains");
+  const parsed = parseOrThrow(SiteCreate, body);
   const base: SiteConfig = {
-    id: parseId(body.id),
+    id: parsed.id,
     domains: [],
     timezone: DEFAULTS.timezone,
     currency: DEFAULTS.currency,
@@ -70,174 +78,52 @@ export function parseNewSite(body: unknown): SiteConfig {
     funnels: [],
     collect: { ...DEFAULTS.collect },
     limits: { ...DEFAULTS.limits },
+    aliases: {},
   };
-  return applyPatch(base, body);
+  return applyPatch(base, parsed);
 }
 
-/** Validates a PATCH body against an existing site; nested objects merge, arrays replace. */
+/** Validates a PATCH body against an existing site; nested objects merge, arrays and `aliases` replace. */
 export function patchSite(current: SiteConfig, body: unknown): SiteConfig {
-  if (!isObject(body)) throw invalid("invalid_body", "Send the changes as a JSON object.");
-  if (body.id !== undefined && body.id !== current.id) {
+  if (typeof body === "object" && body !== null && !Array.isArray(body) && "id" in body && body.id !== undefined && body.id !== current.id) {
     throw invalid("immutable", "A site's `id` cannot change; create a new site instead.", "id");
   }
-  return applyPatch(structuredClone(current), body);
+  return applyPatch(withDefaults(structuredClone(current)), parseOrThrow(SitePatch, body));
 }
 
-function applyPatch(site: SiteConfig, body: Record<string, unknown>): SiteConfig {
-  for (const key of Object.keys(body)) {
-    if (!TOP_KEYS.has(key)) throw invalid("unknown_field", `Unknown field \`${key}\`.`, key);
+function applyPatch(site: SiteConfig, p: SitePatchInput): SiteConfig {
+  if (p.domains !== undefined) site.domains = p.domains;
+  if (p.timezone !== undefined) site.timezone = p.timezone;
+  if (p.currency !== undefined) site.currency = p.currency;
+  if (p.privacy !== undefined) site.privacy = { ...site.privacy, ...defined(p.privacy) };
+  if (p.attribution !== undefined) site.attribution = { ...site.attribution, ...defined(p.attribution) };
+  if (p.collect !== undefined) site.collect = { ...site.collect, ...defined(p.collect) };
+  if (p.limits !== undefined) site.limits = { ...limitsOf(site), ...defined(p.limits) };
+  if (p.aliases !== undefined) site.aliases = p.aliases;
+  if (p.goals !== undefined) {
+    site.goals = p.goals.map((g) => ({ name: g.name, tier: g.tier ?? "macro", value: g.value ?? null, currency: g.currency ?? null }));
+    unique(site.goals, "goals", "duplicate_goal", (n) => `The goal \`${n}\` appears twice.`);
   }
-  if (body.domains !== undefined) site.domains = parseDomains(body.domains);
-  if (body.timezone !== undefined) site.timezone = parseTimezone(body.timezone);
-  if (body.currency !== undefined) site.currency = parseCurrency(body.currency, "currency");
-  if (body.privacy !== undefined) site.privacy = parsePrivacy(body.privacy, site.privacy);
-  if (body.attribution !== undefined) site.attribution = parseAttribution(body.attribution, site.attribution);
-  if (body.collect !== undefined) site.collect = parseCollect(body.collect, site.collect);
-  if (body.limits !== undefined) site.limits = parseLimits(body.limits, site.limits ?? DEFAULTS.limits);
-  if (body.goals !== undefined) site.goals = parseGoals(body.goals);
-  if (body.funnels !== undefined) site.funnels = parseFunnels(body.funnels);
-  // A goal removed by PATCH must not leave a funnel pointing at it.
-  if (body.goals !== undefined || body.funnels !== undefined) checkFunnelSteps(site.funnels, site.goals);
+  if (p.funnels !== undefined) {
+    site.funnels = p.funnels.map((f) => ({ name: f.name, steps: [...f.steps] }));
+    unique(site.funnels, "funnels", "duplicate_funnel", (n) => `The funnel \`${n}\` appears twice.`);
+  }
+  // A goal removed by PATCH must not leave a funnel step or an alias pointing at it.
+  if (p.goals !== undefined || p.funnels !== undefined) checkFunnelSteps(site.funnels, site.goals);
+  if (p.goals !== undefined || p.aliases !== undefined) checkAliases(site.aliases ?? {}, site.goals);
   return site;
 }
 
-function parseId(v: unknown): string {
-  if (typeof v !== "string" || !ID_RE.test(v)) {
-    throw invalid("invalid_id", "`id` must be 1–63 characters of a–z, 0–9, '-' or '_', starting with a letter or digit.", "id");
-  }
-  return v;
+/** The keys of `o` whose value is not undefined (valibot leaves absent optional keys absent already; this is for the type). */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
-function parseDomains(v: unknown): string[] {
-  if (!Array.isArray(v) || v.length === 0) throw invalid("invalid_domains", "`domains` must be a non-empty array of host names.", "domains");
-  if (v.length > 50) throw invalid("too_many", "A site has at most 50 domains.", "domains");
-  const out: string[] = [];
-  v.forEach((d, i) => {
-    const n = typeof d === "string" ? normalizeDomain(d) : "";
-    if (!isDomain(n)) {
-      throw invalid("invalid_domain", "Each domain is a host name such as shop.example (no scheme, path or port), localhost or an IP address.", `domains.${i}`);
-    }
-    if (!out.includes(n)) out.push(n);
-  });
-  return out;
-}
-
-function parseTimezone(v: unknown): string {
-  if (typeof v !== "string" || !isTimeZone(v)) throw invalid("invalid_timezone", "`timezone` must be an IANA time zone such as Europe/Berlin.", "timezone");
-  return v;
-}
-
-export function parseCurrency(v: unknown, field: string): string {
-  if (typeof v !== "string" || !isCurrency(v)) throw invalid("invalid_currency", "The currency must be an ISO-4217 code such as EUR.", field);
-  return v;
-}
-
-function int(v: unknown, min: number, max: number, field: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw invalid("out_of_range", `\`${field}\` must be a whole number from ${min} to ${max}.`, field);
-  }
-  return v;
-}
-
-function onlyKeys(o: Record<string, unknown>, keys: string[], prefix: string): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw invalid("unknown_field", `Unknown field \`${prefix}.${k}\`.`, `${prefix}.${k}`);
-}
-
-function parsePrivacy(v: unknown, cur: SiteConfig["privacy"]): SiteConfig["privacy"] {
-  if (!isObject(v)) throw invalid("invalid_privacy", "`privacy` must be an object.", "privacy");
-  onlyKeys(v, ["k", "epsilon", "final_only"], "privacy");
-  const out = { ...cur };
-  if (v.k !== undefined) out.k = int(v.k, 1, 10_000, "privacy.k");
-  if (v.epsilon !== undefined) {
-    if (v.epsilon !== null && (typeof v.epsilon !== "number" || !Number.isFinite(v.epsilon) || v.epsilon <= 0 || v.epsilon > 20)) {
-      throw invalid("out_of_range", "`privacy.epsilon` must be null or a number above 0 and at most 20.", "privacy.epsilon");
-    }
-    out.epsilon = v.epsilon as number | null;
-  }
-  if (v.final_only !== undefined) {
-    if (typeof v.final_only !== "boolean") throw invalid("invalid_type", "`privacy.final_only` must be true or false.", "privacy.final_only");
-    out.final_only = v.final_only;
-  }
-  return out;
-}
-
-function parseAttribution(v: unknown, cur: SiteConfig["attribution"]): SiteConfig["attribution"] {
-  if (!isObject(v)) throw invalid("invalid_attribution", "`attribution` must be an object.", "attribution");
-  onlyKeys(v, ["click_window_days", "view_window_days"], "attribution");
-  const out = { ...cur };
-  if (v.click_window_days !== undefined) out.click_window_days = int(v.click_window_days, 1, 90, "attribution.click_window_days");
-  if (v.view_window_days !== undefined) out.view_window_days = int(v.view_window_days, 0, 30, "attribution.view_window_days");
-  return out;
-}
-
-function parseCollect(v: unknown, cur: SiteConfig["collect"]): SiteConfig["collect"] {
-  if (!isObject(v)) throw invalid("invalid_collect", "`collect` must be an object.", "collect");
-  onlyKeys(v, ["rate_limit", "honor_gpc"], "collect");
-  const out = { ...cur };
-  for (const k of ["rate_limit", "honor_gpc"] as const) {
-    if (v[k] === undefined) continue;
-    if (typeof v[k] !== "boolean") throw invalid("invalid_type", `\`collect.${k}\` must be true or false.`, `collect.${k}`);
-    out[k] = v[k];
-  }
-  return out;
-}
-
-function parseLimits(v: unknown, cur: SiteLimits): SiteLimits {
-  if (!isObject(v)) throw invalid("invalid_limits", "`limits` must be an object.", "limits");
-  onlyKeys(v, ["touches_per_day", "collect_per_minute"], "limits");
-  const out = { ...DEFAULTS.limits, ...cur };
-  if (v.touches_per_day !== undefined) out.touches_per_day = int(v.touches_per_day, 1, TOUCHES_PER_DAY_MAX, "limits.touches_per_day");
-  const maxRate = COLLECT_TIERS[COLLECT_TIERS.length - 1]!;
-  if (v.collect_per_minute !== undefined) out.collect_per_minute = int(v.collect_per_minute, 0, maxRate, "limits.collect_per_minute");
-  return out;
-}
-
-/** A goal or event name: 1–64 printable characters. */
-export function isEventName(v: unknown): v is string {
-  return typeof v === "string" && v.length >= 1 && v.length <= NAME_MAX && v.trim() === v && !/[\u0000-\u001f\u007f]/.test(v);
-}
-
-function parseGoals(v: unknown): Goal[] {
-  if (!Array.isArray(v)) throw invalid("invalid_goals", "`goals` must be an array.", "goals");
-  if (v.length > 50) throw invalid("too_many", "A site has at most 50 goals.", "goals");
-  const names = new Set<string>();
-  return v.map((g, i) => {
-    const f = `goals.${i}`;
-    if (!isObject(g)) throw invalid("invalid_goal", "Each goal is an object with a `name`.", f);
-    onlyKeys(g, ["name", "tier", "value", "currency"], f);
-    if (!isEventName(g.name)) throw invalid("invalid_name", `A goal name is 1–${NAME_MAX} characters without surrounding spaces.`, `${f}.name`);
-    if (g.name === "pageview") throw invalid("reserved_name", "`pageview` is not a goal; pick another name.", `${f}.name`);
-    if (names.has(g.name)) throw invalid("duplicate_goal", `The goal \`${g.name}\` appears twice.`, `${f}.name`);
-    names.add(g.name);
-    const tier = g.tier ?? "macro";
-    if (tier !== "macro" && tier !== "micro") throw invalid("invalid_tier", "A goal's `tier` is `macro` or `micro`.", `${f}.tier`);
-    let value: number | null = null;
-    if (g.value !== undefined && g.value !== null) {
-      if (typeof g.value !== "number" || !Number.isFinite(g.value) || g.value < 0) {
-        throw invalid("invalid_value", "A goal's `value` is a finite number of at least 0.", `${f}.value`);
-      }
-      value = g.value;
-    }
-    const currency = g.currency === undefined || g.currency === null ? null : parseCurrency(g.currency, `${f}.currency`);
-    return { name: g.name, tier, value, currency };
-  });
-}
-
-function parseFunnels(v: unknown): Funnel[] {
-  if (!Array.isArray(v)) throw invalid("invalid_funnels", "`funnels` must be an array.", "funnels");
-  if (v.length > 20) throw invalid("too_many", "A site has at most 20 funnels.", "funnels");
-  const names = new Set<string>();
-  return v.map((fu, i) => {
-    const f = `funnels.${i}`;
-    if (!isObject(fu)) throw invalid("invalid_funnel", "Each funnel is an object with `name` and `steps`.", f);
-    onlyKeys(fu, ["name", "steps"], f);
-    if (!isEventName(fu.name)) throw invalid("invalid_name", `A funnel name is 1–${NAME_MAX} characters.`, `${f}.name`);
-    if (names.has(fu.name)) throw invalid("duplicate_funnel", `The funnel \`${fu.name}\` appears twice.`, `${f}.name`);
-    names.add(fu.name);
-    if (!Array.isArray(fu.steps) || fu.steps.length < 2 || fu.steps.length > 10 || !fu.steps.every(isEventName)) {
-      throw invalid("invalid_steps", "A funnel has 2–10 steps, each `pageview` or a goal name.", `${f}.steps`);
-    }
-    return { name: fu.name, steps: [...fu.steps] };
+function unique(list: readonly { name: string }[], field: string, code: string, message: (name: string) => string): void {
+  const seen = new Set<string>();
+  list.forEach((x, i) => {
+    if (seen.has(x.name)) throw invalid(code, message(x.name), `${field}.${i}.name`);
+    seen.add(x.name);
   });
 }
 
@@ -248,6 +134,15 @@ function checkFunnelSteps(funnels: Funnel[], goals: Goal[]): void {
       if (!known.has(s)) throw invalid("unknown_step", `Funnel step \`${s}\` is neither \`pageview\` nor a goal of this site.`, `funnels.${i}.steps.${j}`);
     }),
   );
+}
+
+/** Each alias leads to `pageview` or a goal, and no alias hides one of the site's own names. */
+function checkAliases(aliases: Record<string, string>, goals: Goal[]): void {
+  const known = new Set(["pageview", ...goals.map((g) => g.name)]);
+  for (const [from, to] of Object.entries(aliases)) {
+    if (known.has(from)) throw invalid("alias_conflict", `\`${from}\` is already an event name of this site; an alias cannot rename it.`, `aliases.${from}`);
+    if (!known.has(to)) throw invalid("unknown_alias_target", `The alias \`${from}\` leads to \`${to}\`, which is neither \`pageview\` nor a goal of this site.`, `aliases.${from}`);
+  }
 }
 
 /** The goal named `name`, if any. */

@@ -1,11 +1,14 @@
-import { isModel, MODELS, type Model } from "../attribution/types";
+import * as v from "valibot";
+import type { Model } from "../attribution/types";
 import { invalid } from "../http/errors";
-import type { SiteConfig } from "../sites/config";
-import { addDays, dayOf, isDay } from "../time/day";
+import { errorOf, FIRST_PER_FIELD, parseOrThrow, problemOf } from "../schemas/issues";
+import { FunnelParams, GROUPS, paramsObject, RangeParams, SiteParam, StatsParams } from "../schemas/query";
+import type { Funnel, SiteConfig } from "../sites/config";
+import { addDays, dayOf } from "../time/day";
 import { lateWindowStart } from "../time/windows";
 
 /** The row groupings of GET /v1/stats (CONTRACT.md "Aggregates"). */
-export const GROUPS = ["campaign", "source", "medium", "day", "goal"] as const;
+export { GROUPS };
 export type Group = (typeof GROUPS)[number];
 
 /** Longest range one request may ask for (inclusive days). */
@@ -26,9 +29,7 @@ export interface StatsQuery extends Range {
 
 /** The `site` parameter, required before anything else (the read key is checked against it). */
 export function requireSiteParam(params: URLSearchParams): string {
-  const site = params.get("site");
-  if (!site) throw invalid("required", "`site` is required: the id of the site to read.", "site");
-  return site;
+  return parseOrThrow(SiteParam, paramsObject(params, SiteParam)).site;
 }
 
 /** Number of days from `from` to `to`, inclusive (calendar arithmetic, no zone). */
@@ -37,14 +38,8 @@ export function rangeLength(from: string, to: string): number {
   return Math.round((t(to) - t(from)) / 86_400_000) + 1;
 }
 
-/** Validates `from` and `to`: real days, from ≤ to, at most MAX_RANGE_DAYS days. */
-export function parseRange(params: URLSearchParams): Range {
-  const from = params.get("from");
-  const to = params.get("to");
-  if (!from) throw invalid("required", "`from` is required (YYYY-MM-DD).", "from");
-  if (!isDay(from)) throw invalid("invalid_day", "`from` must be a calendar day written YYYY-MM-DD.", "from");
-  if (!to) throw invalid("required", "`to` is required (YYYY-MM-DD).", "to");
-  if (!isDay(to)) throw invalid("invalid_day", "`to` must be a calendar day written YYYY-MM-DD.", "to");
+/** from ≤ to, at most MAX_RANGE_DAYS days. */
+function checkRange(from: string, to: string): Range {
   if (from > to) throw invalid("invalid_range", "`from` must not be after `to`.", "to");
   if (rangeLength(from, to) > MAX_RANGE_DAYS) {
     throw invalid("range_too_long", `A range spans at most ${MAX_RANGE_DAYS} days; ask for ${addDays(from, MAX_RANGE_DAYS - 1)} or earlier as \`to\`.`, "to");
@@ -52,26 +47,44 @@ export function parseRange(params: URLSearchParams): Range {
   return { from, to };
 }
 
+/** Validates `from` and `to` (src/schemas/query.ts): real days, from ≤ to, at most MAX_RANGE_DAYS days. */
+export function parseRange(params: URLSearchParams): Range {
+  const p = parseOrThrow(RangeParams, paramsObject(params, RangeParams));
+  return checkRange(p.from, p.to);
+}
+
 /**
  * Validates the parameters of GET /v1/stats against the site (goals are per site).
  * `acceptsCsv` is true when the Accept header asks for text/csv; `format=` wins over it.
+ * Problems are answered in parameter order: from, to, the range, group, model, goal, format.
  */
 export function parseStatsQuery(params: URLSearchParams, site: SiteConfig, acceptsCsv: boolean): StatsQuery {
-  const range = parseRange(params);
-  const group = params.get("group") ?? "campaign";
-  if (!(GROUPS as readonly string[]).includes(group)) {
-    throw invalid("unknown_group", `\`group\` is one of ${GROUPS.join(", ")}.`, "group");
-  }
-  const model = params.get("model") ?? "last_click";
-  if (!isModel(model)) throw invalid("unknown_model", `\`model\` is one of ${MODELS.join(", ")}.`, "model");
-  const goal = params.get("goal");
+  const r = v.safeParse(StatsParams, paramsObject(params, StatsParams), FIRST_PER_FIELD);
+  const problems = r.success ? [] : r.issues.map((i) => problemOf(i));
+  const first = (...fields: string[]) => problems.find((p) => p.field !== undefined && fields.includes(p.field));
+  const early = first("from", "to");
+  if (early) throw errorOf(early);
+  const raw = r.output as v.InferOutput<typeof StatsParams>;
+  const range = checkRange(raw.from, raw.to);
+  const mid = first("group", "model");
+  if (mid) throw errorOf(mid);
+  const group = raw.group ?? "campaign";
+  const goal = raw.goal ?? null;
   if (goal !== null) {
     if (!site.goals.some((g) => g.name === goal)) throw invalid("unknown_goal", `\`${goal}\` is not a goal of this site.`, "goal");
     if (group === "goal") throw invalid("invalid_combination", "With `group=goal` every goal is a row; leave `goal` out.", "goal");
   }
-  const format = params.get("format") ?? (acceptsCsv ? "csv" : "json");
-  if (format !== "json" && format !== "csv") throw invalid("unknown_format", "`format` is json or csv.", "format");
-  return { ...range, group: group as Group, model, goal, format };
+  if (problems.length > 0) throw errorOf(problems[0]!);
+  return { ...range, group, model: raw.model ?? "last_click", goal, format: raw.format ?? (acceptsCsv ? "csv" : "json") };
+}
+
+/** Validates the parameters of GET /v1/funnel: the range and a funnel of the site. */
+export function parseFunnelQuery(params: URLSearchParams, site: SiteConfig): Range & { funnel: Funnel } {
+  const p = parseOrThrow(FunnelParams, paramsObject(params, FunnelParams));
+  const range = checkRange(p.from, p.to);
+  const funnel = site.funnels.find((f) => f.name === p.funnel);
+  if (!funnel) throw invalid("unknown_funnel", `\`${p.funnel}\` is not a funnel of this site.`, "funnel");
+  return { ...range, funnel };
 }
 
 /** True when an Accept header prefers CSV (text/csv listed, JSON not listed before it). */

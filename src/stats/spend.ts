@@ -1,13 +1,10 @@
-import { isObject } from "../http/body";
-import { HttpError, invalid } from "../http/errors";
+import { HttpError } from "../http/errors";
 import type { DayRelease } from "../privacy/release";
-import { isCurrency } from "../sites/currency";
-import { TOUCH_FIELD_MAX } from "../collect/touch";
-import { isDay } from "../time/day";
+import { parseOrThrow } from "../schemas/issues";
+import { SpendBody, SpendRow as SpendRowSchema } from "../schemas/spend";
 import type { SpendPiece } from "./figures";
 
-/** At most this many spend rows per POST /v1/spend. */
-export const SPEND_MAX_ROWS = 1000;
+export { SPEND_MAX_ROWS } from "../schemas/spend";
 
 /** One imported spend line. medium "" = every medium of that source and campaign. */
 export interface SpendRow {
@@ -20,52 +17,29 @@ export interface SpendRow {
   platform_conversions: number | null;
 }
 
-const KEYS = new Set(["day", "source", "medium", "campaign", "cost", "currency", "platform_conversions"]);
-
-function text(v: unknown, field: string, lower: boolean): string {
-  if (typeof v !== "string" || v.trim() === "") throw invalid("required", `\`${field}\` must be a non-empty string.`, field);
-  const t = v.trim();
-  if (t.length > TOUCH_FIELD_MAX) throw invalid("too_long", `\`${field}\` is at most ${TOUCH_FIELD_MAX} characters.`, field);
-  return lower ? t.toLowerCase() : t;
-}
-
-function amount(v: unknown, field: string): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1e12) {
-    throw invalid("invalid_number", `\`${field}\` must be a number from 0 to 1e12.`, field);
-  }
-  return v;
-}
-
 /**
- * Validates one spend row with the collection's normalisation (source and medium trimmed and
- * lower-cased, campaign trimmed and kept), so spend keys meet atom keys. Throws a 422 HttpError.
+ * Validates one spend row (src/schemas/spend.ts) with the collection's normalisation (source and
+ * medium lower-cased, campaign kept), so spend keys meet atom keys. Throws a 422 HttpError.
  */
 export function parseSpendRow(v: unknown): SpendRow {
-  if (!isObject(v)) throw invalid("invalid_row", "Each spend row is an object with day, source, campaign, cost and currency.");
-  for (const key of Object.keys(v)) if (!KEYS.has(key)) throw invalid("unknown_field", `Unknown field \`${key}\`.`, key);
-  if (typeof v.day !== "string" || !isDay(v.day)) throw invalid("invalid_day", "`day` must be a calendar day written YYYY-MM-DD.", "day");
-  const medium = v.medium === undefined || v.medium === null ? "" : text(v.medium, "medium", true);
-  if (typeof v.currency !== "string" || !isCurrency(v.currency)) {
-    throw invalid("invalid_currency", "`currency` must be an ISO-4217 code such as EUR.", "currency");
-  }
+  const row = parseOrThrow(SpendRowSchema, v);
   return {
-    day: v.day,
-    source: text(v.source, "source", true),
-    medium,
-    campaign: text(v.campaign, "campaign", false),
-    currency: v.currency,
-    cost: amount(v.cost, "cost"),
-    platform_conversions: v.platform_conversions === undefined || v.platform_conversions === null ? null : amount(v.platform_conversions, "platform_conversions"),
+    day: row.day,
+    source: row.source.toLowerCase(),
+    medium: row.medium?.toLowerCase() ?? "",
+    campaign: row.campaign,
+    currency: row.currency,
+    cost: row.cost,
+    platform_conversions: row.platform_conversions ?? null,
   };
 }
 
 /** Splits a body into valid rows and per-index errors (the /v1/events answer style). */
 export function parseSpendBody(body: unknown): { rows: SpendRow[]; valid: number; rejected: { index: number; error: HttpError }[] } {
-  if (!Array.isArray(body)) throw invalid("invalid_body", "Send the spend as a JSON array of rows.");
-  if (body.length > SPEND_MAX_ROWS) throw invalid("too_many", `Send at most ${SPEND_MAX_ROWS} spend rows per request.`);
+  const list = parseOrThrow(SpendBody, body);
   const rows: SpendRow[] = [];
   const rejected: { index: number; error: HttpError }[] = [];
-  body.forEach((v, index) => {
+  list.forEach((v, index) => {
     try {
       rows.push(parseSpendRow(v));
     } catch (err) {

@@ -5,6 +5,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
+import { parse as parseToml } from "smol-toml";
 import { describe, expect, it, vi } from "vitest";
 import type { CleanEvent } from "../../src/collect/event";
 import { DLQ_SUFFIX, handleQueue, retryDelay } from "../../src/ingest/consumer";
@@ -20,20 +21,24 @@ interface ConsumerConfig {
   deadLetterQueue: string | null;
 }
 
-/** The [[queues.consumers]] and [[queues.producers]] tables of wrangler.toml (flat keys only). */
+interface QueuesToml {
+  queues?: {
+    producers?: { binding: string; queue: string }[];
+    consumers?: { queue: string; max_retries?: number; dead_letter_queue?: string }[];
+  };
+}
+
+/** The [[queues.consumers]] and [[queues.producers]] tables of wrangler.toml, read with a TOML parser. */
 function queueConfig(): { producers: { binding: string; queue: string }[]; consumers: ConsumerConfig[] } {
-  const sections = wranglerToml.split(/^\s*\[\[?/m).slice(1);
-  const value = (body: string, key: string) => new RegExp(`^\\s*${key}\\s*=\\s*"?([^"\\n#]+?)"?\\s*(#.*)?$`, "m").exec(body)?.[1] ?? null;
-  const producers: { binding: string; queue: string }[] = [];
-  const consumers: ConsumerConfig[] = [];
-  for (const s of sections) {
-    if (s.startsWith("queues.producers]]")) producers.push({ binding: value(s, "binding") ?? "", queue: value(s, "queue") ?? "" });
-    if (s.startsWith("queues.consumers]]")) {
-      const retries = value(s, "max_retries");
-      consumers.push({ queue: value(s, "queue") ?? "", maxRetries: retries === null ? DEFAULT_MAX_RETRIES : Number(retries), deadLetterQueue: value(s, "dead_letter_queue") });
-    }
-  }
-  return { producers, consumers };
+  const { queues } = parseToml(wranglerToml) as QueuesToml;
+  return {
+    producers: (queues?.producers ?? []).map((p) => ({ binding: p.binding, queue: p.queue })),
+    consumers: (queues?.consumers ?? []).map((c) => ({
+      queue: c.queue,
+      maxRetries: c.max_retries ?? DEFAULT_MAX_RETRIES,
+      deadLetterQueue: c.dead_letter_queue ?? null,
+    })),
+  };
 }
 
 /** Seconds the queue keeps retrying one message (the delays the consumer asks for), over `retries` retries. */
