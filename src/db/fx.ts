@@ -45,11 +45,15 @@ export async function hasDayRates(db: D1Database, day: string): Promise<boolean>
   return (await db.prepare("SELECT 1 AS x FROM fx_rates WHERE day = ?1 LIMIT 1").bind(day).first()) !== null;
 }
 
-/** The rates a conversion of days [from, to] may use: those days and the lookback before them. */
-export async function readRates(db: D1Database, from: string, to: string): Promise<RateRow[]> {
+/**
+ * The rates of `currencies` a conversion of days [from, to] may use: those days and the lookback
+ * before them. No currency to convert (the common case: one currency) costs no query.
+ */
+export async function readRates(db: D1Database, from: string, to: string, currencies: readonly string[]): Promise<RateRow[]> {
+  if (currencies.length < 2) return [];
   const { results } = await db
-    .prepare("SELECT day, currency, rate FROM fx_rates WHERE day BETWEEN ?1 AND ?2")
-    .bind(addDays(from, -(FX_LOOKBACK_DAYS - 1)), to)
+    .prepare("SELECT day, currency, rate FROM fx_rates WHERE currency IN (SELECT value FROM json_each(?3)) AND day BETWEEN ?1 AND ?2")
+    .bind(addDays(from, -(FX_LOOKBACK_DAYS - 1)), to, JSON.stringify(currencies))
     .all<RateRow>();
   return results;
 }

@@ -199,12 +199,17 @@ export async function readFunnelDays(db: D1Database, site: string, funnel: strin
  */
 export async function readStatsData(db: D1Database, site: string, q: { group: string; goal: string | null; model: string }, from: string, to: string, k: number, currency: string) {
   const all = q.group === "goal";
-  const [decided, undecided, spend, rates, updatedAt] = await Promise.all([
+  const [decided, undecided, spend, updatedAt] = await Promise.all([
     readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency),
     readUndecided(db, site, q.model, from, to, k),
     readSpend(db, site, from, to),
-    readRates(db, from, to),
     readUpdatedAt(db, site, from, to),
   ]);
+  // The Worker converts the money it sums itself (undecided cells, spend, the cells spend attaches
+  // to); the decided sums come converted. Rates are read only for the currencies met there.
+  const codes = new Set([currency, ...spend.map((s) => s.currency)]);
+  for (const c of undecided.cells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
+  for (const v of decided.values()) for (const c of v.spendCells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
+  const rates = await readRates(db, from, to, [...codes]);
   return { decided, ...undecided, spend, rates, updatedAt };
 }
