@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMissingDays, putDayRates, readRates } from "../../src/db/fx";
+import type { DayRates } from "../../src/fx/rates";
 
 describe("db/fx", () => {
   it("readRates: the asked currencies over the range and the 6 days before it; nothing to convert, no query", async () => {
@@ -17,7 +18,7 @@ describe("db/fx", () => {
   });
 
   it("addMissingDays writes only days without rates, whole", async () => {
-    const days = [
+    const days: DayRates[] = [
       { day: "2026-11-20", base: "EUR", rates: { EUR: 1, USD: 9 } },
       { day: "2026-11-19", base: "EUR", rates: { EUR: 1, USD: 1.05, JPY: 160 } },
     ];
