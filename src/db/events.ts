@@ -57,7 +57,7 @@ type Param = string | number | null;
  * Merges later copies (rows as INSERT_SQL reads them) into the stored copy of their event, by the
  * rule of ingest/merge.ts mergeCopies: the stored copy takes the later copy's journey and landing
  * touch when it has none and the later copy has one, and the later copy's value and currency when
- * that copy is the server's (or the stored copy has no value). The stored copy is the one of the
+ * that copy is the server's and the stored one a browser's (or the stored copy has no value). The stored copy is the one of the
  * current dedup window: it was received exactly at its dedup row's first_seen (the claim writes
  * both), which the (site, received_at) index finds.
  * A changed row moves to a new, highest rowid: the rollup notices a day's new events by its
@@ -75,7 +75,8 @@ export const MERGE_SQL =
   "FROM (\n" +
   "  SELECT s.rowid AS target, r.*,\n" +
   `    NOT ${touched("s")} AND ${touched("r")} AS take_touch,\n` +
-  "    r.value IS NOT NULL AND (r.via = 'server' OR s.value IS NULL) AND (s.value IS NOT r.value OR s.currency IS NOT r.currency) AS take_value\n" +
+  "    r.value IS NOT NULL AND ((r.via = 'server' AND s.via <> 'server') OR s.value IS NULL)\n" +
+  "      AND (s.value IS NOT r.value OR s.currency IS NOT r.currency) AS take_value\n" +
   `  FROM (SELECT r.key AS n, ${EVENT_COLUMNS.map((c) => `${col(c)} AS ${c}`).join(", ")} FROM json_each(?1) AS r) AS r\n` +
   "  JOIN dedup AS d ON d.site = r.site AND d.event_id = r.event_id\n" +
   "  JOIN events AS s ON s.site = r.site AND s.received_at = d.first_seen AND s.event_id = r.event_id AND s.msg_id IS NOT r.msg_id\n" +

@@ -7,7 +7,8 @@ import type { CleanEvent } from "../collect/event";
  * - the journey (or landing touch) of the copy that had one: a server copy without `touches`
  *   never turns a browser-attributed conversion into `direct`;
  * - the value and currency of the server copy where it has them (the advertiser's own
- *   figure beats what a page sent), else those of whichever copy had a value.
+ *   figure beats what a page sent), else those of whichever copy had a value; between two
+ *   copies from the same side the first copy's value stands (v1: the first copy wins).
  * The same rule is written in SQL for copies of different writes (db/events.ts MERGE_SQL);
  * this one merges copies that meet in one write (a queue batch).
  */
@@ -29,7 +30,7 @@ export function mergeCopies(kept: CleanEvent, later: CleanEvent): CleanEvent {
     out.content = later.content;
     out.term = later.term;
   }
-  if (later.value !== null && (later.via === "server" || kept.value === null)) {
+  if (later.value !== null && ((later.via === "server" && kept.via !== "server") || kept.value === null)) {
     out.value = later.value;
     out.currency = later.currency;
   }

@@ -35,6 +35,12 @@ describe("mergeCopies", () => {
     expect(mergeCopies({ ...b, value: null, currency: null }, { ...b, value: 1, currency: "GBP" })).toMatchObject({ value: 1, currency: "GBP" });
   });
 
+  it("between two server copies (or two browser copies) the first value stands", () => {
+    const s = serverCopy("p").event;
+    expect(mergeCopies(s, { ...s, value: 1, currency: "EUR" })).toEqual(s);
+    expect(mergeCopies({ ...s, value: null, currency: null }, { ...s, value: 1, currency: "EUR" })).toMatchObject({ value: 1, currency: "EUR" });
+  });
+
   it("an empty journey or a direct hit is no touch", () => {
     expect(hasTouch({ journey: [], touch_kind: "direct" })).toBe(false);
     expect(hasTouch({ journey: null, touch_kind: null })).toBe(false);
@@ -94,6 +100,12 @@ describe("writeEvents merges a duplicate into the stored copy", () => {
       [t0, 59, null],
       [late, 10, JSON.stringify(journey)],
     ]);
+  });
+
+  it("a later server copy does not change a stored server copy's value", async () => {
+    await writeEvents(env.DB, [serverCopy("mg7")]);
+    expect((await writeEvents(env.DB, [serverCopy("mg7", { value: 1, currency: "EUR", journey })])).duplicates).toEqual([0]);
+    expect(await eventsOf("mg7")).toMatchObject([{ value: 59, currency: "USD", journey: JSON.stringify(journey) }]);
   });
 
   it("copies that meet in one write merge before it is stored", async () => {
