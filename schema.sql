@@ -172,6 +172,17 @@ CREATE TABLE spend (
   PRIMARY KEY (site, day, source, medium, campaign, currency)
 ) WITHOUT ROWID;
 
+-- Daily reference exchange rates (0006): on each day, `rate` units of `currency` buy one unit of
+-- that day's `base` (the base itself is a row at 1). Cron fetch from FX_URL, PUT /v1/admin/fx/:day.
+CREATE TABLE fx_rates (
+  day      TEXT NOT NULL,                 -- the date the source names
+  currency TEXT NOT NULL,                 -- ISO-4217
+  rate     REAL NOT NULL,                 -- units of currency per one base
+  base     TEXT NOT NULL,
+  PRIMARY KEY (currency, day)             -- conversions seek the latest day of a currency
+) WITHOUT ROWID;
+CREATE INDEX fx_rates_day ON fx_rates (day);
+
 -- Queue messages that failed every retry, kept for inspection and replay.
 -- Purged after 30 days; erased with their site (0004 added `site`, NULL when the body names none).
 CREATE TABLE dead_letters (

@@ -14,6 +14,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef-0123",
+            // No network in tests: the cron's rate fetch is off unless a test sets FX_URL (test/fx).
+            FX_URL: "",
           },
         },
       }),

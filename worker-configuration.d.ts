@@ -12,6 +12,7 @@ interface __BaseEnv_Env {
 	COLLECT_LIMIT_10000: RateLimit;
 	COLLECT_LIMIT_30000: RateLimit;
 	RAW_RETENTION_DAYS: string;
+	FX_URL: string;
 }
 declare namespace Cloudflare {
 	interface Env extends __BaseEnv_Env {}
@@ -21,7 +22,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RAW_RETENTION_DAYS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "RAW_RETENTION_DAYS" | "FX_URL">> {}
 }
 declare module "*.txt" {
 	const value: string;

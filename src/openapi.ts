@@ -94,11 +94,13 @@ const FIGURES = obj(
     visitors: INT,
     conversions: typed("number", "credit (fractional under multi-touch models)"),
     conversion_rate: nullable("number", "conversions / visitors × 100; null without visitors"),
-    revenue: typed("number", "in the site's currency"),
+    revenue: typed("number", "in the site's currency, other currencies converted at their day's reference rate"),
     currency: STR,
     revenue_by_currency: byCurrency,
-    cost: nullable("number", "imported spend in the site's currency; null without any"),
+    revenue_unconverted: { type: "object", additionalProperties: NUM, description: "revenue whose day has no reference rate, by currency (not in revenue)" },
+    cost: nullable("number", "imported spend in the site's currency, converted like revenue; null without any"),
     cost_by_currency: byCurrency,
+    cost_unconverted: { type: "object", additionalProperties: NUM, description: "spend whose day has no reference rate, by currency (not in cost)" },
     cpa: nullable("number", "cost / conversions"),
     roas: nullable("number", "revenue / cost"),
     platform_conversions: nullable("number", "as imported with the spend"),
@@ -170,6 +172,7 @@ function queryParams(schema: GenericSchema, descriptions: Record<string, string>
 }
 
 const hitsBody = { schema: { oneOf: [ref("HitFields"), arr(ref("HitFields"), { maxItems: 20 })] } };
+const fxDay = obj({ day: DAY, base: STR, rates: { type: "object", additionalProperties: NUM } }, ["day", "base", "rates"]);
 const rolledUp = obj(integers("days", "atoms", "events"), ["days", "atoms", "events"]);
 
 /** The document. Built once; it is static. */
@@ -215,7 +218,12 @@ export const openApiDocument = {
           privacy: ref("Privacy"),
           rows: arr(ref("Figures"), { description: "each also carries its key columns (source/medium/campaign, day, or goal/tier)" }),
           other: ref("Figures"),
-          totals: ref("Figures"),
+          totals: {
+            allOf: [
+              ref("Figures"),
+              obj({ paid: obj(same(nullable("number"), ["cost", "conversions", "revenue", "cpa", "roas", "platform_conversions", "discrepancy"]), undefined, { description: "over the touches with imported spend only" }) }, ["paid"]),
+            ],
+          },
           updated_at: nullable("string", undefined, { format: "date-time" }),
         },
         ["site", "from", "to", "model", "goal", "privacy", "rows", "other", "totals", "updated_at"],
@@ -347,6 +355,13 @@ export const openApiDocument = {
     },
     "/v1/admin/sites/{id}/keys": {
       post: op("Rotate both keys", "admin", "admin", { "200": answer("the new keys", ref("Keys")), "404": NO_SITE }, { parameters: SITE_ID }),
+    },
+    "/v1/admin/fx/{day}": {
+      put: op("Set or backfill one day's reference exchange rates", "admin", "admin", { "200": answer("the day's stored rates (the base at 1)", fxDay), "422": error("Invalid day, base or rate.") }, {
+        description: "Replaces the day's rates. `rates[c]` units of c buy one `base`; any two currencies of the day cross through the base.",
+        parameters: [pathParam("day", "the date the rates are for, YYYY-MM-DD")],
+        requestBody: body(obj({ base: STR, rates: { type: "object", additionalProperties: NUM } }, ["base", "rates"])),
+      }),
     },
     "/v1/admin/rollup": {
       post: op("Recompute a range of days (at most 31) synchronously", "admin", "admin", { "200": answer("what was rolled up", rolledUp), "422": error("Invalid range.") }, {

@@ -3,6 +3,7 @@ import { errorResponse, HttpError } from "./http/errors";
 import { deleteSiteRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
 import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
+import { putFxDay } from "./routes/fx";
 import { followLink, postLink } from "./routes/links";
 import { getLive, postLive } from "./routes/live";
 import { getOpenApi } from "./routes/openapi";
@@ -51,6 +52,7 @@ export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorRe
   .delete("/v1/admin/sites/:id", deleteSiteRoute)
   .post("/v1/admin/sites/:id/keys", postKeys)
   .post("/v1/admin/rollup", postRollup)
+  .put("/v1/admin/fx/:day", putFxDay)
   .all("*", () => {
     throw new HttpError(404, "not_found", "No such endpoint; see /openapi.json for the API.");
   });

@@ -1,6 +1,7 @@
 import type { CleanEvent } from "../collect/event";
+import { mergeCopies } from "../ingest/merge";
 import { DEDUP_WINDOW_MS } from "../time/windows";
-import { chunk } from "./chunk";
+import { chunk, chunkForParams, placeholders } from "./chunk";
 import { writableSite } from "./sites";
 
 /**
@@ -11,6 +12,7 @@ import { writableSite } from "./sites";
  * per (site, event_id) within DEDUP_WINDOW_MS across pixel, beacon and server: in one transaction
  * the batch first claims its ids in `dedup` (new ids, or ids whose first sighting is older than
  * the window), then inserts only the events whose dedup row carries this batch's claim.
+ * A copy dropped as a duplicate still gives the stored copy what only it knew (ingest/merge.ts).
  */
 
 /** An event ready to store: the clean event plus its edge-assigned unique id. */
@@ -55,9 +57,39 @@ const INSERT_SQL =
 
 type Param = string | number | null;
 
+/**
+ * Merges later copies (rows as INSERT_SQL reads them) into the stored copy of their event, by the
+ * rule of ingest/merge.ts mergeCopies: the stored copy takes the later copy's journey and landing
+ * touch when it has none and the later copy has one, and the later copy's value and currency when
+ * that copy is the server's and the stored one a browser's (or the stored copy has no value). The stored copy is the one of the
+ * current dedup window: it was received exactly at its dedup row's first_seen (the claim writes
+ * both), which the (site, received_at) index finds.
+ * A changed row moves to a new, highest rowid: the rollup notices a day's new events by its
+ * highest rowid (db/rollup.ts lastRowids), so a merged conversion is re-rolled like a late one.
+ * A row that would not change is left alone, so a redelivered copy changes nothing twice.
+ */
+const touched = (t: string) => `((${t}.journey IS NOT NULL AND json_array_length(${t}.journey) > 0) OR ${t}.touch_kind IS 'landing')`;
+const TOUCH_COLUMNS = ["journey", "touch_kind", "source", "medium", "campaign", "content", "term"] as const;
+export const MERGE_SQL =
+  "UPDATE events AS e SET\n" +
+  "  rowid = (SELECT MAX(rowid) FROM events) + 1 + m.n,\n" +
+  TOUCH_COLUMNS.map((c) => `  ${c} = IIF(m.take_touch, m.${c}, e.${c}),\n`).join("") +
+  "  value = IIF(m.take_value, m.value, e.value),\n" +
+  "  currency = IIF(m.take_value, m.currency, e.currency)\n" +
+  "FROM (\n" +
+  "  SELECT s.rowid AS target, r.*,\n" +
+  `    NOT ${touched("s")} AND ${touched("r")} AS take_touch,\n` +
+  "    r.value IS NOT NULL AND ((r.via = 'server' AND s.via <> 'server') OR s.value IS NULL)\n" +
+  "      AND (s.value IS NOT r.value OR s.currency IS NOT r.currency) AS take_value\n" +
+  `  FROM (SELECT r.key AS n, ${EVENT_COLUMNS.map((c) => `${col(c)} AS ${c}`).join(", ")} FROM json_each(?1) AS r) AS r\n` +
+  "  JOIN dedup AS d ON d.site = r.site AND d.event_id = r.event_id\n" +
+  "  JOIN events AS s ON s.site = r.site AND s.received_at = d.first_seen AND s.event_id = r.event_id AND s.msg_id IS NOT r.msg_id\n" +
+  ") AS m\n" +
+  "WHERE e.rowid = m.target AND (m.take_touch OR m.take_value)";
+
 /** A statement before it meets D1: its SQL and parameters (what tests count). */
 export interface StatementSpec {
-  kind: "claim" | "insert";
+  kind: "claim" | "insert" | "merge";
   sql: string;
   params: Param[];
 }
@@ -122,6 +154,11 @@ export function eventWriteStatements(items: readonly StoredEvent[], claim: strin
   return specs;
 }
 
+/** The statements that merge later copies into their stored copies (MERGE_SQL), split like the inserts. */
+export function mergeStatements(later: readonly StoredEvent[], maxJsonBytes = INSERT_JSON_BYTES): StatementSpec[] {
+  return splitJsonRows(later.map(eventRow), maxJsonBytes).map((rows) => ({ kind: "merge" as const, sql: MERGE_SQL, params: [rows] }));
+}
+
 export interface WriteResult {
   /** rows inserted into `events` */
   inserted: number;
@@ -143,11 +180,17 @@ export async function writeEvents(db: D1Database, items: readonly StoredEvent[],
   const unique: StoredEvent[] = [];
   const uniqueIndex: number[] = [];
   const duplicates: number[] = [];
+  const firstOf = new Map<string, number>();
   items.forEach((m, i) => {
     if (m.event.event_id !== null) {
       const key = dedupKey(m.event);
-      if (seen.has(key)) return void duplicates.push(i);
-      seen.add(key);
+      const first = firstOf.get(key);
+      if (first !== undefined) {
+        // The first copy of the write wins and keeps what this one knew (ingest/merge.ts).
+        unique[first] = { id: unique[first]!.id, event: mergeCopies(unique[first]!.event, m.event) };
+        return void duplicates.push(i);
+      }
+      firstOf.set(key, unique.length);
     }
     unique.push(m);
     uniqueIndex.push(i);
@@ -164,9 +207,17 @@ export async function writeEvents(db: D1Database, items: readonly StoredEvent[],
     if (s.kind === "claim") for (const row of r.results) claimed.add(`${row.site}\u0000${row.event_id}`);
     else inserted += r.meta.changes;
   });
+  const later: StoredEvent[] = [];
   unique.forEach((m, j) => {
-    if (m.event.event_id !== null && !claimed.has(dedupKey(m.event))) duplicates.push(uniqueIndex[j]!);
+    if (m.event.event_id !== null && !claimed.has(dedupKey(m.event))) {
+      duplicates.push(uniqueIndex[j]!);
+      later.push(m);
+    }
   });
+  // Copies of events stored by an earlier write: rare, so a second round trip only then keeps the
+  // common write at one. If it fails the write throws and is retried (the queue redelivers, a
+  // server caller sends again); the retried copy is again a duplicate and merges then.
+  if (later.length > 0) await db.batch(mergeStatements(later).map((s) => db.prepare(s.sql).bind(...s.params)));
   return { inserted, duplicates: duplicates.sort((a, b) => a - b) };
 }
 

@@ -2,6 +2,7 @@ import type { Cell, TrafficCell } from "../privacy/release";
 import type { DecidedView, RowKey, TouchGroup } from "../stats/aggregate";
 import { addCell, emptySums, type Sums } from "../stats/figures";
 import { chunks, MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
+import { factorSql, readRates } from "./fx";
 import { readSpend } from "./spend";
 import type { FunnelDayRow } from "../stats/funnel";
 
@@ -25,8 +26,11 @@ interface AtomRow extends TrafficCell {
  */
 const MARKED = "SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND release_k=?4";
 
-/** Currency columns per summing statement: D1 answers at most 100 columns (101: "too many columns in result set"). */
-const CURRENCY_COLUMNS = 50;
+/**
+ * Currencies per summing statement: D1 answers at most 100 columns (101: "too many columns in
+ * result set"), and each currency takes three (its sum, converted, unconverted) beside ≤ 9 others.
+ */
+const CURRENCY_COLUMNS = 30;
 
 function parseCurrencies(json: string): Record<string, number> {
   try {
@@ -76,12 +80,15 @@ const DECIDED_KEYS: Record<TouchGroup, string[]> = {
  * instead of a json_each join), the days and the spend cells; the second sums. Reads seek per day
  * on the (site, day, goal, model) prefix of the atoms' key; rows returned grow with the answer,
  * not with the days × touches read.
+ * Money is converted into the site's `currency` atom by atom, at the atom's day's rate
+ * (db/fx.ts factorSql, the rule of fx/convert.ts): a currency's converted sum, and its sum over
+ * the atoms whose day has no rate (revenue_unconverted).
  * NOTE: the currency codes are written into the SQL, not bound: the public pixel can put any of
  * ~180 ISO-4217 codes into a day, and D1 binds at most 100 parameters per statement. Only codes
  * of exactly three capital letters are written (all the collector and site config accept), so
  * nothing else can reach the statement text. https://developers.cloudflare.com/d1/platform/limits/
  */
-export async function readDecided(db: D1Database, site: string, goal: string | null, model: string, group: TouchGroup, from: string, to: string, k: number): Promise<Map<string, DecidedView>> {
+export async function readDecided(db: D1Database, site: string, goal: string | null, model: string, group: TouchGroup, from: string, to: string, k: number, currency: string): Promise<Map<string, DecidedView>> {
   const where = ` FROM atoms WHERE site=?1 AND day IN (${MARKED}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
   const args = [site, from, to, k, model, ...(goal === null ? [] : [goal])];
   const q = (sql: string) => db.prepare(sql).bind(...args);
@@ -89,7 +96,7 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
     q(`SELECT DISTINCT j.key AS c FROM (SELECT revenue_by_currency${where}),json_each(revenue_by_currency) j`),
     q(`SELECT goal,day,SUM(release<=0) AS suppressed,MAX(release<0) AS withheld${where} GROUP BY day,goal HAVING suppressed>0`),
     q(
-      `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions${where} AND release=1 AND clicks+visitors+conversions>0 ` +
+      `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
         "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign)",
     ),
   ]);
@@ -101,13 +108,23 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   // pair also sums the counts, the others only their currencies.
   const byDay = group === "day";
   const parts = codes.length > 0 ? chunks(codes, CURRENCY_COLUMNS) : [[]];
+  // Each foreign currency's factor is computed once per atom in an inner select (x<i>: the
+  // amount, f<i>: its factor, NULL without a rate), then summed converted and unconverted.
+  const foreign = (c: string) => c !== currency;
   const results = await db.batch<Record<string, number>>(
     parts.flatMap((part) => {
       const sums = "SUM(clicks) AS clicks,SUM(visitors) AS visitors,SUM(conversions) AS conversions,SUM(credit) AS credit,SUM(revenue) AS revenue" +
-        part.map((c, i) => `,SUM(revenue_by_currency->>'$.${c}') AS c${i}`).join("");
+        part.map((c, i) => `,SUM(x${i}) AS c${i}` + (foreign(c) ? `,SUM(x${i}*f${i}) AS v${i},SUM(IIF(f${i} IS NULL,x${i},NULL)) AS u${i}` : "")).join("");
+      const amounts = part
+        .map((c, i) => {
+          const x = `revenue_by_currency->>'$.${c}'`;
+          return `,${x} AS x${i}` + (foreign(c) ? `,IIF(${x} IS NULL,NULL,${factorSql(c, currency, "atoms.day")}) AS f${i}` : "");
+        })
+        .join("");
+      const atoms = (release: string) => `(SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue${amounts}${where} AND ${release})`;
       return [
-        q(`SELECT goal,${keys},${sums}${where} AND release${byDay ? ">=0 GROUP BY day,goal" : `=1 GROUP BY goal,${keys}`}`),
-        q(`SELECT goal,${sums}${where} AND release=${byDay ? "NULL" : 0} GROUP BY goal`),
+        q(`SELECT goal,${keys},${sums} FROM ${atoms(byDay ? "release>=0" : "release=1")} GROUP BY ${byDay ? "day,goal" : `goal,${keys}`}`),
+        q(`SELECT goal,${sums} FROM ${atoms(byDay ? "release IS NULL" : "release=0")} GROUP BY goal`),
       ];
     }),
   );
@@ -120,9 +137,21 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   };
   const rowsByKey = new Map<string, Sums>();
   parts.forEach((part, p) => {
-    const add = (into: Sums, r: Record<string, number>) => {
-      const amounts = { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, ...(p === 0 ? r : {}) };
-      addCell(into, { ...amounts, revenue_by_currency: Object.fromEntries(part.flatMap((c, i) => (r[`c${i}`] === null ? [] : [[c, r[`c${i}`]!]]))) });
+    const add = (into: Sums, r: Record<string, number | null>) => {
+      const counts = p === 0 ? r : {};
+      const col = (name: string) => r[name] ?? null;
+      const present = (prefix: string, only: (c: string) => boolean) =>
+        Object.fromEntries(part.flatMap((c, i) => (only(c) && col(`${prefix}${i}`) !== null ? [[c, col(`${prefix}${i}`)!]] : [])));
+      const convertedSum = part.reduce((n, c, i) => n + (foreign(c) ? (col(`v${i}`) ?? 0) : 0), 0);
+      addCell(into, {
+        clicks: counts.clicks ?? 0,
+        visitors: counts.visitors ?? 0,
+        conversions: counts.conversions ?? 0,
+        credit: counts.credit ?? 0,
+        revenue: (counts.revenue ?? 0) + convertedSum,
+        revenue_by_currency: present("c", () => true),
+        revenue_unconverted: present("u", foreign),
+      });
     };
     for (const r of results[2 * p]!.results) {
       const key = Object.fromEntries(keys.map((c) => [c, r[c]])) as unknown as RowKey;
@@ -139,7 +168,9 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }
-  for (const r of cells!.results as unknown as (Cell & { goal: string })[]) viewOf(r.goal).spendCells.push({ ...r, credit: 0, revenue: 0, revenue_by_currency: {} });
+  for (const r of cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]) {
+    viewOf(r.goal).spendCells.push({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) });
+  }
   return out;
 }
 
@@ -169,15 +200,21 @@ export async function readFunnelDays(db: D1Database, site: string, funnel: strin
 /**
  * Everything GET /v1/stats answers from, for the answered range: the decided days summed in SQL,
  * the view's atoms (every goal's: the caller picks) and the traffic reference of the days not yet
- * marked for k, spend and the latest rollup time.
+ * marked for k, spend, the reference rates they may be converted at, and the latest rollup time.
  */
-export async function readStatsData(db: D1Database, site: string, q: { group: string; goal: string | null; model: string }, from: string, to: string, k: number) {
+export async function readStatsData(db: D1Database, site: string, q: { group: string; goal: string | null; model: string }, from: string, to: string, k: number, currency: string) {
   const all = q.group === "goal";
   const [decided, undecided, spend, updatedAt] = await Promise.all([
-    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k),
+    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency),
     readUndecided(db, site, q.model, from, to, k),
     readSpend(db, site, from, to),
     readUpdatedAt(db, site, from, to),
   ]);
-  return { decided, ...undecided, spend, updatedAt };
+  // The Worker converts the money it sums itself (undecided cells, spend, the cells spend attaches
+  // to); the decided sums come converted. Rates are read only for the currencies met there.
+  const codes = new Set([currency, ...spend.map((s) => s.currency)]);
+  for (const c of undecided.cells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
+  for (const v of decided.values()) for (const c of v.spendCells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
+  const rates = await readRates(db, from, to, [...codes]);
+  return { decided, ...undecided, spend, rates, updatedAt };
 }

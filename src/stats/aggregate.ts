@@ -1,5 +1,6 @@
-import type { Cell, DayRelease } from "../privacy/release";
-import { addCell, addSpend, emptySums, isEmpty, present, type Figures, type SpendPiece, type Sums } from "./figures";
+import { fxOf, type Fx } from "../fx/convert";
+import { touchKey, type Cell, type DayRelease } from "../privacy/release";
+import { addCell, addSpend, converted, emptySums, isEmpty, present, presentPaid, type Figures, type PaidFigures, type SpendPiece, type Sums } from "./figures";
 import type { Group } from "./query";
 
 /** The key columns of a row for each grouping (group=goal rows are built in stats/report.ts). */
@@ -16,7 +17,8 @@ export interface DecidedRow {
  * One view's days whose release was decided at rollup time (privacy/release.ts markDay), summed
  * by the database: rows of atoms released on their own (for group=day, every atom of a day not
  * withheld), `other` = the pools, the suppressed and withheld cells per day, and the released
- * cells with a count that match a spend row (what allocateSpend may attach spend to).
+ * cells with a count that match a spend row (what allocateSpend may attach spend to, and what
+ * `totals.paid` sums: these carry their figures).
  */
 export interface DecidedView {
   rows: DecidedRow[];
@@ -46,11 +48,16 @@ export function decidedReleases(d: DecidedView): DayRelease[] {
   return [...byDay.values()];
 }
 
+/** Conversion into no currency: every amount stays unconverted (only for sums of counts). */
+const NO_CURRENCY: Fx = fxOf("", []);
+
 /** Rows, other and totals of one view, before presentation. */
 export interface ViewSums {
   rows: { key: RowKey; sums: Sums }[];
   other: Sums;
   totals: Sums;
+  /** the released cells that carry spend, and that spend (totals.paid) */
+  paid: Sums;
   suppressed: number;
   withheld_days: string[];
 }
@@ -69,15 +76,20 @@ function keyOf(group: TouchGroup, day: string, c: Pick<Cell, "source" | "medium"
 }
 
 /**
- * Sums a view's released units into rows of `group`, `other` and `totals`. Every number is a
- * sum of released units: a cell released on its own goes to its row, a day's pool goes to
- * `other` (or, for group=day, to that day's row), and totals are all of them. Spend pieces
- * follow the cell they are attached to; unattached spend goes where the pool goes.
+ * Sums a view's released units into rows of `group`, `other` and `totals`, money in fx's
+ * currency (the decided days come converted from the database; the others are converted here,
+ * each cell at its own day's rate). Every number is a sum of released units: a cell released on
+ * its own goes to its row, a day's pool goes to `other` (or, for group=day, to that day's row),
+ * and totals are all of them. Spend pieces follow the cell they are attached to; unattached
+ * spend goes where the pool goes. `paid` sums the cells spend is attached to (each once, at the
+ * campaign level whatever the grouping) and that spend: unpaid traffic, and spend that could not
+ * be attached to a released cell, stay out of it.
  */
-export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[], decided: DecidedView = noDecided()): ViewSums {
+export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[], decided: DecidedView = noDecided(), fx: Fx = NO_CURRENCY): ViewSums {
   const rows = new Map<string, { key: RowKey; sums: Sums }>();
   const other = emptySums();
   const totals = emptySums();
+  const paid = emptySums();
   const rowOf = (key: RowKey) => {
     const id = JSON.stringify(key);
     let r = rows.get(id);
@@ -102,20 +114,28 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
     if (rel.withheld) withheld.push(rel.day);
     for (const u of rel.units) {
       const into = u.kind === "atom" ? rowOf(keyOf(group, u.day, u.cell)) : group === "day" ? rowOf({ day: u.day }) : other;
-      const cell = u.kind === "atom" ? u.cell : u.sum;
+      const cell = converted(u.kind === "atom" ? u.cell : u.sum, u.day, fx);
       addCell(into, cell);
       addCell(totals, cell);
     }
   }
+  const paidCells = new Set<string>();
   for (const p of pieces) {
     const into = p.cell ? rowOf(keyOf(group, p.day, p.cell)) : group === "day" ? rowOf({ day: p.day }) : other;
-    addSpend(into, p);
-    addSpend(totals, p);
+    addSpend(into, p, fx);
+    addSpend(totals, p, fx);
+    if (!p.cell) continue;
+    addSpend(paid, p, fx);
+    const id = `${p.day}\u0000${touchKey(p.cell)}`;
+    if (!paidCells.has(id)) {
+      paidCells.add(id);
+      addCell(paid, converted(p.cell, p.day, fx));
+    }
   }
   withheld.sort();
   const shown = [...rows.values()].filter((r) => !isEmpty(r.sums));
   shown.sort(group === "day" ? byDay : byWeight);
-  return { rows: shown, other, totals, suppressed, withheld_days: withheld };
+  return { rows: shown, other, totals, paid, suppressed, withheld_days: withheld };
 }
 
 function byDay(a: { key: RowKey }, b: { key: RowKey }): number {
@@ -134,11 +154,14 @@ function byWeight(a: { key: RowKey; sums: Sums }, b: { key: RowKey; sums: Sums }
 /** A presented row: its key columns and its figures. */
 export type Row = Record<string, unknown> & Figures;
 
+/** `totals`: the v1 figures, and (v1.1) `paid`. */
+export type Totals = Figures & { paid: PaidFigures };
+
 /** Presents a view's sums in the site's currency (the one place numbers are rounded). */
-export function presentView(v: ViewSums, currency: string): { rows: Row[]; other: Figures; totals: Figures } {
+export function presentView(v: ViewSums, currency: string): { rows: Row[]; other: Figures; totals: Totals } {
   return {
     rows: v.rows.map((r) => ({ ...r.key, ...present(r.sums, currency) })),
     other: present(v.other, currency),
-    totals: present(v.totals, currency),
+    totals: { ...present(v.totals, currency), paid: presentPaid(v.paid, currency) },
   };
 }

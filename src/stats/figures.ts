@@ -1,3 +1,4 @@
+import { convertAmounts, type Fx } from "../fx/convert";
 import type { Cell } from "../privacy/release";
 
 /**
@@ -10,10 +11,17 @@ export interface Sums {
   /** distinct conversions (what thresholds see; not shown) */
   conversions: number;
   credit: number;
+  /** in the site's currency: its own revenue plus other currencies converted at their day's rate */
   revenue: number;
   revenue_by_currency: Record<string, number>;
+  /** revenue whose day has no rate for its currency, by currency (not in `revenue`) */
+  revenue_unconverted: Record<string, number>;
+  /** imported spend in the site's currency, converted like revenue */
+  cost: number;
   /** imported spend by currency, never summed across currencies */
   cost_by_currency: Record<string, number>;
+  /** imported spend whose day has no rate for its currency, by currency (not in `cost`) */
+  cost_unconverted: Record<string, number>;
   /** null until a spend row with platform_conversions lands here */
   platform_conversions: number | null;
 }
@@ -37,8 +45,10 @@ export interface Figures {
   revenue: number;
   currency: string;
   revenue_by_currency: Record<string, number>;
+  revenue_unconverted: Record<string, number>;
   cost: number | null;
   cost_by_currency: Record<string, number>;
+  cost_unconverted: Record<string, number>;
   cpa: number | null;
   roas: number | null;
   platform_conversions: number | null;
@@ -47,11 +57,32 @@ export interface Figures {
 
 /** Fresh zero sums (a row, other or totals before anything lands in it). */
 export function emptySums(): Sums {
-  return { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, revenue_by_currency: {}, cost_by_currency: {}, platform_conversions: null };
+  return {
+    clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, revenue_by_currency: {}, revenue_unconverted: {},
+    cost: 0, cost_by_currency: {}, cost_unconverted: {}, platform_conversions: null,
+  };
 }
 
-/** What addCell adds: a released cell, a pool's sum, or sums the database made of released atoms. */
-export type Amounts = Pick<Cell, "clicks" | "visitors" | "conversions" | "credit" | "revenue" | "revenue_by_currency">;
+/**
+ * What addCell adds: a released cell, a pool's sum, or sums the database made of released atoms,
+ * with `revenue` already converted into the site's currency (see converted()).
+ */
+export type Amounts = Pick<Cell, "clicks" | "visitors" | "conversions" | "credit" | "revenue" | "revenue_by_currency"> & {
+  revenue_unconverted?: Record<string, number>;
+};
+
+/**
+ * A cell of one day as Amounts: its revenue in the site's currency (atoms keep it in `revenue`)
+ * plus its other currencies converted at the day's rate; those without a rate stay unconverted.
+ */
+export function converted(c: Cell, day: string, fx: Fx): Amounts {
+  const { converted: more, unconverted } = convertAmounts(c.revenue_by_currency, day, fx);
+  return { ...c, revenue: c.revenue + more, revenue_unconverted: unconverted };
+}
+
+function addInto(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [cur, v] of Object.entries(from)) into[cur] = (into[cur] ?? 0) + v;
+}
 
 /** Adds a released cell or pool sum into `s` (mutates `s`, which the caller owns). */
 export function addCell(s: Sums, c: Amounts): void {
@@ -60,12 +91,16 @@ export function addCell(s: Sums, c: Amounts): void {
   s.conversions += c.conversions;
   s.credit += c.credit;
   s.revenue += c.revenue;
-  for (const [cur, v] of Object.entries(c.revenue_by_currency)) s.revenue_by_currency[cur] = (s.revenue_by_currency[cur] ?? 0) + v;
+  addInto(s.revenue_by_currency, c.revenue_by_currency);
+  if (c.revenue_unconverted) addInto(s.revenue_unconverted, c.revenue_unconverted);
 }
 
-/** Adds a piece of spend into `s`. */
-export function addSpend(s: Sums, p: SpendPiece): void {
+/** Adds a piece of spend into `s`, converted into fx's currency at its day's rate. */
+export function addSpend(s: Sums, p: SpendPiece, fx: Fx): void {
   s.cost_by_currency[p.currency] = (s.cost_by_currency[p.currency] ?? 0) + p.cost;
+  const f = fx.factor(p.day, p.currency);
+  if (f === null) s.cost_unconverted[p.currency] = (s.cost_unconverted[p.currency] ?? 0) + p.cost;
+  else s.cost += p.cost * f;
   if (p.platform_conversions !== null) s.platform_conversions = (s.platform_conversions ?? 0) + p.platform_conversions;
 }
 
@@ -95,11 +130,17 @@ function roundAll(o: Record<string, number>): Record<string, number> {
 
 /**
  * The shown figures of `s` in the site's `currency`: conversions are credit; conversion_rate
- * is null without visitors; cost, cpa and roas use only spend in the site's currency (other
- * currencies stay in cost_by_currency); discrepancy = platform_conversions − conversions.
+ * is null without visitors; revenue and cost are in the site's currency, other currencies
+ * converted at their day's rate, and what had no rate is shown in revenue_unconverted and
+ * cost_unconverted instead; cost is null without any spend it could convert; cpa and roas are null
+ * while some cost is unconverted (a partial cost would overstate the return);
+ * discrepancy = platform_conversions − conversions.
  */
 export function present(s: Sums, currency: string): Figures {
-  const cost = s.cost_by_currency[currency] ?? null;
+  // Some spend was converted unless every currency's spend is all unconverted.
+  const spent = Object.keys(s.cost_by_currency).some((c) => s.cost_unconverted[c] !== s.cost_by_currency[c]);
+  const cost = spent ? s.cost : null;
+  const whole = cost !== null && Object.keys(s.cost_unconverted).length === 0;
   return {
     clicks: s.clicks,
     visitors: s.visitors,
@@ -108,11 +149,22 @@ export function present(s: Sums, currency: string): Figures {
     revenue: round2(s.revenue),
     currency,
     revenue_by_currency: roundAll(s.revenue_by_currency),
+    revenue_unconverted: roundAll(s.revenue_unconverted),
     cost: cost === null ? null : round2(cost),
     cost_by_currency: roundAll(s.cost_by_currency),
-    cpa: cost !== null && s.credit > 0 ? round2(cost / s.credit) : null,
-    roas: cost !== null && cost > 0 ? round2(s.revenue / cost) : null,
+    cost_unconverted: roundAll(s.cost_unconverted),
+    cpa: whole && s.credit > 0 ? round2(cost / s.credit) : null,
+    roas: whole && cost > 0 ? round2(s.revenue / cost) : null,
     platform_conversions: s.platform_conversions === null ? null : round2(s.platform_conversions),
     discrepancy: s.platform_conversions === null ? null : round2(s.platform_conversions - s.credit),
   };
+}
+
+/** `totals.paid` (v1.1): the figures of the released touches that carry imported spend. */
+export type PaidFigures = Pick<Figures, "cost" | "conversions" | "revenue" | "cpa" | "roas" | "platform_conversions" | "discrepancy">;
+
+/** The paid figures of `s` (the sums of the touches with spend), rounded like present(). */
+export function presentPaid(s: Sums, currency: string): PaidFigures {
+  const f = present(s, currency);
+  return { cost: f.cost, conversions: f.conversions, revenue: f.revenue, cpa: f.cpa, roas: f.roas, platform_conversions: f.platform_conversions, discrepancy: f.discrepancy };
 }

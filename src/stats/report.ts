@@ -1,10 +1,11 @@
 import { MACRO_GOAL } from "../db/atoms";
+import { fxOf, type Fx, type RateRow } from "../fx/convert";
 import { releaseView, type Cell, type TrafficCell } from "../privacy/release";
 import type { SiteConfig } from "../sites/config";
 import { iso } from "../time/day";
-import { decidedReleases, noDecided, presentView, sumView, type DecidedView, type Row } from "./aggregate";
+import { decidedReleases, noDecided, presentView, sumView, type DecidedView, type Row, type Totals } from "./aggregate";
 import { toCsv } from "./csv";
-import { emptySums, present, type Figures } from "./figures";
+import { emptySums, present, presentPaid, type Figures } from "./figures";
 import type { Group, StatsQuery } from "./query";
 import { allocateSpend, type SpendRow } from "./spend";
 
@@ -21,6 +22,8 @@ export interface StatsInput {
   /** and their traffic reference */
   traffic: readonly TrafficCell[];
   spend: readonly SpendRow[];
+  /** reference rates of the range and the lookback before it (db/fx.ts readRates) */
+  rates: readonly RateRow[];
   /** unix ms of the latest rollup of the range, or null */
   updatedAt: number | null;
 }
@@ -44,7 +47,7 @@ export interface StatsAnswer {
   };
   rows: Row[];
   other: Figures;
-  totals: Figures;
+  totals: Totals;
   updated_at: string | null;
 }
 
@@ -76,16 +79,17 @@ function view(input: StatsInput, goal: string) {
 export function buildStats(input: StatsInput): StatsAnswer {
   const { site, query } = input;
   const currency = site.currency;
+  const fx: Fx = fxOf(currency, input.rates);
   const main = view(input, query.goal ?? MACRO_GOAL);
-  const grouped = sumView(query.group === "goal" ? "day" : query.group, main.releases, main.pieces, main.decided);
-  let shown: { rows: Row[]; other: Figures; totals: Figures };
+  const grouped = sumView(query.group === "goal" ? "day" : query.group, main.releases, main.pieces, main.decided, fx);
+  let shown: { rows: Row[]; other: Figures; totals: Totals };
   if (query.group === "goal") {
     const rows = site.goals.map((g) => {
       const v = view(input, g.name);
-      const totals = sumView("day", v.releases, v.pieces, v.decided).totals;
+      const totals = sumView("day", v.releases, v.pieces, v.decided, fx).totals;
       return { goal: g.name, tier: g.tier, ...present(totals, currency) };
     });
-    shown = { rows, other: present(emptySums(), currency), totals: present(grouped.totals, currency) };
+    shown = { rows, other: present(emptySums(), currency), totals: { ...present(grouped.totals, currency), paid: presentPaid(grouped.paid, currency) } };
   } else {
     shown = presentView(grouped, currency);
   }

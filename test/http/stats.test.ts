@@ -51,8 +51,8 @@ describe("GET /v1/stats", () => {
     expect(body.rows).toEqual([
       {
         source: "instagram", medium: "social", campaign: "spring", clicks: 6200, visitors: 5000, conversions: 150, conversion_rate: 3,
-        revenue: 7485, currency: "EUR", revenue_by_currency: { EUR: 7485 }, cost: 1200, cost_by_currency: { EUR: 1200 }, cpa: 8, roas: 6.24,
-        platform_conversions: 171, discrepancy: 21,
+        revenue: 7485, currency: "EUR", revenue_by_currency: { EUR: 7485 }, revenue_unconverted: {}, cost: 1200, cost_by_currency: { EUR: 1200 },
+        cost_unconverted: {}, cpa: 8, roas: 6.24, platform_conversions: 171, discrepancy: 21,
       },
     ]);
     expect(body.totals).toMatchObject({ visitors: 5000, conversions: 150, conversion_rate: 3, revenue: 7485, cost: 1200 });

@@ -44,11 +44,18 @@ const spendRow = fc.record({
   touch: fc.integer({ min: 0, max: TOUCHES.length - 1 }),
   anyMedium: fc.boolean(),
   cost: quarters,
-  currency: fc.constantFrom("EUR", "EUR", "USD"),
+  currency: fc.constantFrom("EUR", "EUR", "USD", "ALL"),
   platform: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
 });
+// Reference rates (v1.1): some days have none (their money stays unconverted, or a Saturday uses
+// Friday's), some are quoted against USD (cross rates). Rates are powers of two, so converted
+// money stays exact and both paths sum it to the same double whatever the order.
+const RATE_DAYS = ["2026-09-24", "2026-09-30", ...DAYS];
+const power = fc.constantFrom(0.25, 0.5, 2, 4, 8);
+const dayRates = fc.record({ base: fc.constantFrom("EUR", "EUR", "USD"), eur: power, usd: fc.option(power, { nil: undefined }), all: fc.option(power, { nil: undefined }) });
 const world = fc.record({
   k: fc.integer({ min: 2, max: 12 }),
+  rates: fc.dictionary(fc.constantFrom(...RATE_DAYS), dayRates, { maxKeys: RATE_DAYS.length }),
   days: fc.array(fc.dictionary(fc.constantFrom(...TOUCHES.map((_, i) => String(i))), perTouch, { maxKeys: TOUCHES.length }), {
     minLength: 1,
     maxLength: DAYS.length,
@@ -67,7 +74,7 @@ function atomsOf(site: string, day: string, touches: World["days"][number]): Ato
       for (const model of MODELS) {
         const x = t.views[v++]!;
         const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.all === undefined ? {} : { ALL: x.all }) };
-        atoms.push({ site, day, source, medium, campaign, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur + (x.usd ?? 0), revenue_by_currency: byCurrency });
+        atoms.push({ site, day, source, medium, campaign, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur, revenue_by_currency: byCurrency });
       }
     }
   }
@@ -88,6 +95,16 @@ async function seed(w: World): Promise<{ id: string; read: string }> {
       env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, 1, 1, ?)").bind(id, day, w.k),
     );
   });
+  // Rates are global, not per site: each world starts from its own.
+  statements.push(env.DB.prepare("DELETE FROM fx_rates"));
+  for (const [day, r] of Object.entries(w.rates)) {
+    // base EUR: EUR 1, USD/ALL per euro; base USD: USD 1, EUR and ALL per dollar.
+    const rates: Record<string, number> =
+      r.base === "EUR" ? { EUR: 1, ...(r.usd === undefined ? {} : { USD: r.usd }), ...(r.all === undefined ? {} : { ALL: r.all }) } : { USD: 1, EUR: r.eur, ...(r.all === undefined ? {} : { ALL: r.all }) };
+    for (const [currency, rate] of Object.entries(rates)) {
+      statements.push(env.DB.prepare("INSERT INTO fx_rates (day, currency, rate, base) VALUES (?, ?, ?, ?)").bind(day, currency, rate, r.base));
+    }
+  }
   for (const s of w.spend) {
     const [source, medium, campaign] = TOUCHES[s.touch]!;
     statements.push(
@@ -160,12 +177,13 @@ describe("release at rollup time", () => {
       }),
       { numRuns: 25, endOnFailure: true },
     );
-  });
+  }, 120_000); // 25 worlds × 2 × 13 queries: minutes on a busy 2-core machine
 
   it("the answer follows the stored marks while they are for the site's k, and ignores them otherwise", async () => {
     // Day 1: a big touch and two small ones; k = 5 pools the small ones into `other`.
     const w: World = {
       k: 5,
+      rates: {},
       days: [
         {
           "0": { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 6, credit: 6, eur: 60, usd: undefined, all: undefined })) },
@@ -195,7 +213,7 @@ describe("release at rollup time", () => {
     // The public pixel accepts any ISO-4217 code, so one day can carry far more currencies than
     // D1's 100 bound parameters; the SQL path must not bind one per currency.
     const codes = Array.from({ length: 150 }, (_, i) => `X${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`);
-    const site = await seed({ k: 2, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
+    const site = await seed({ k: 2, rates: {}, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
     const many = Object.fromEntries(codes.map((c, i) => [c, i / 4]));
     await env.DB.prepare("UPDATE atoms SET revenue_by_currency = ? WHERE site = ?").bind(JSON.stringify(many), site.id).run();
     const decided = await answers(site);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { releaseDay, type Cell, type DayRelease } from "../../src/privacy/release";
 import { allocateSpend, parseSpendBody, parseSpendRow, SPEND_MAX_ROWS, type SpendRow } from "../../src/stats/spend";
+import { fxOf } from "../../src/fx/convert";
 import { sumView } from "../../src/stats/aggregate";
 import { present } from "../../src/stats/figures";
 import { HttpError } from "../../src/http/errors";
 
+const EUR = fxOf("EUR", []);
 const D1 = "2026-11-01";
 const cell = (source: string, medium: string, campaign: string, visitors: number, conversions: number, day = D1): Cell => ({
   day, source, medium, campaign, clicks: 0, visitors, conversions, credit: conversions, revenue: conversions * 50, revenue_by_currency: { EUR: conversions * 50 },
@@ -17,14 +19,14 @@ describe("allocateSpend", () => {
   it("attaches spend to the released atom of its touch; cpa, roas and discrepancy follow", () => {
     const rel = [release([cell("google", "cpc", "spring", 400, 20)])];
     const pieces = allocateSpend(rel, [spend({ cost: 300, platform_conversions: 26 })]);
-    const [row] = sumView("campaign", rel, pieces).rows;
+    const [row] = sumView("campaign", rel, pieces, undefined, EUR).rows;
     expect(present(row!.sums, "EUR")).toMatchObject({ conversions: 20, revenue: 1000, cost: 300, cpa: 15, roas: 3.33, platform_conversions: 26, discrepancy: 6 });
   });
 
   it("splits a spend row without medium over that source and campaign's released atoms by visitors", () => {
     const rel = [release([cell("google", "cpc", "spring", 300, 10), cell("google", "display", "spring", 100, 10), cell("google", "cpc", "fall", 500, 10)])];
     const pieces = allocateSpend(rel, [spend({ medium: "", cost: 200, platform_conversions: 40 })]);
-    const rows = sumView("campaign", rel, pieces).rows.map((r) => ({ ...r.key, cost: r.sums.cost_by_currency.EUR, pc: r.sums.platform_conversions }));
+    const rows = sumView("campaign", rel, pieces, undefined, EUR).rows.map((r) => ({ ...r.key, cost: r.sums.cost_by_currency.EUR, pc: r.sums.platform_conversions }));
     expect(rows).toContainEqual({ source: "google", medium: "cpc", campaign: "spring", cost: 150, pc: 30 });
     expect(rows).toContainEqual({ source: "google", medium: "display", campaign: "spring", cost: 50, pc: 10 });
     expect(rows).toContainEqual({ source: "google", medium: "cpc", campaign: "fall", cost: undefined, pc: null });
@@ -37,7 +39,7 @@ describe("allocateSpend", () => {
     const missing = [release([cell("google", "cpc", "spring", 300, 10), cell("meta", "social", "x", 53, 10)])];
     const row = spend({ medium: "display", cost: 70 });
     for (const rel of [pooled, missing]) {
-      const v = sumView("campaign", rel, allocateSpend(rel, [row]));
+      const v = sumView("campaign", rel, allocateSpend(rel, [row]), undefined, EUR);
       expect(v.other.cost_by_currency).toEqual({ EUR: 70 });
       expect(v.totals.cost_by_currency).toEqual({ EUR: 70 });
       expect(v.rows.every((r) => r.sums.cost_by_currency.EUR === undefined)).toBe(true);
