@@ -7,6 +7,8 @@ import type { Stats } from "./api";
 import { count, shortDay } from "./format";
 
 const DAY = 86_400;
+/** Both scales start at zero: a line that fills the chart must not make a 10% change look like a tenfold one. */
+const niceMax = (max: number | null) => (max && max > 0 ? max * 1.1 : 1);
 const ts = (day: string) => Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 1000;
 
 export function Chart({ answer }: { answer: Stats }) {
@@ -26,14 +28,14 @@ export function Chart({ answer }: { answer: Stats }) {
         tzDate: (t) => uPlot.tzDate(new Date(t * 1000), "Etc/UTC"),
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, c: { auto: true } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, niceMax(max)] }, c: { range: (_u, _min, max) => [0, niceMax(max)] } },
         axes: [
           { stroke: "#475569", grid: { stroke: "#e2e8f0" } },
           { stroke: "#1d4ed8", grid: { stroke: "#e2e8f0" }, size: 56 },
           { scale: "c", side: 1, stroke: "#b45309", grid: { show: false }, size: 48 },
         ],
         series: [
-          { value: (_u, v) => (v === null ? "" : shortDay(new Date(v * 1000).toISOString().slice(0, 10))) },
+          { label: "Day", value: (_u, v) => (v === null ? "" : shortDay(new Date(v * 1000).toISOString().slice(0, 10))) },
           { label: "Visitors", stroke: "#1d4ed8", width: 2, fill: "rgba(29,78,216,0.08)", value: (_u, v) => count(v) },
           { label: "Conversions", scale: "c", stroke: "#b45309", width: 2, value: (_u, v) => count(v) },
         ],
