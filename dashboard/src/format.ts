@@ -9,13 +9,21 @@ export function count(n: number | null | undefined): string {
   return Number.isInteger(n) ? int.format(n) : dec.format(n);
 }
 
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
 export function money(n: number | null | undefined, currency: string | undefined): string {
   if (n === null || n === undefined) return DASH;
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency: currency || "USD", maximumFractionDigits: 2 }).format(n);
-  } catch {
-    return `${dec.format(n)} ${currency ?? ""}`.trim();
+  const c = currency || "USD";
+  let f = moneyFormats.get(c);
+  if (f === undefined) {
+    try {
+      f = new Intl.NumberFormat("en", { style: "currency", currency: c, maximumFractionDigits: 2 });
+    } catch {
+      f = null; // not an ISO-4217 code this browser knows: the number and the code as given
+    }
+    moneyFormats.set(c, f);
   }
+  return f ? f.format(n) : `${dec.format(n)} ${c}`;
 }
 
 export function pct(n: number | null | undefined): string {
@@ -32,9 +40,12 @@ export function change(cur: number | null | undefined, prev: number | null | und
   return ((cur - prev) / Math.abs(prev)) * 100;
 }
 
+// One formatter for every day label: toLocaleDateString builds a new one per call (~0.5 ms each,
+// which a year of days in the chart's table turned into most of the first screen's cost).
+const dayFormat = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", timeZone: "UTC" });
+
 export function shortDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  return d.toLocaleDateString("en", { month: "short", day: "numeric", timeZone: "UTC" });
+  return dayFormat.format(new Date(`${day}T00:00:00Z`));
 }
 
 export function rangeLabel(from: string, to: string): string {

@@ -79,12 +79,25 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number]["id"];
 
+/** The view in the address (?range=&from=&to=&goal=&model=): bookmarkable, and never the key. */
+function initialView(today: string) {
+  const q = new URLSearchParams(location.search);
+  const range = q.get("range");
+  const preset: Preset = PRESETS.some((p) => p.id === range) ? (range as Preset) : "28d";
+  const from = q.get("from") ?? "";
+  const to = q.get("to") ?? "";
+  const custom = isDay(from) && isDay(to) ? { from, to } : presetRange("28d", today);
+  const model = q.get("model") ?? "";
+  return { preset, custom, goal: q.get("goal") ?? "", model: (MODELS as readonly string[]).includes(model) ? model : "last_click" };
+}
+
 function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const today = dayString(new Date());
-  const [preset, setPreset] = useState<Preset>("28d");
-  const [custom, setCustom] = useState(presetRange("28d", today));
-  const [goal, setGoal] = useState("");
-  const [model, setModel] = useState("last_click");
+  const [init] = useState(() => initialView(today));
+  const [preset, setPreset] = useState<Preset>(init.preset);
+  const [custom, setCustom] = useState(init.custom);
+  const [goal, setGoal] = useState(init.goal);
+  const [model, setModel] = useState(init.model);
   const [tab, setTab] = useState<Tab>("overview");
   const [drill, setDrill] = useState<Drill>({ crumbs: [TOP] });
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -94,11 +107,21 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
   const base = { from: range.from, to: range.to, model, goal: goal || undefined };
 
   const goals = useAsync(() => stats(session, { from: range.from, to: range.to, group: "goal" }), [session, range.from, range.to]);
-  const cur = useAsync(() => stats(session, { ...base, group: "campaign" }), [session, range.from, range.to, model, goal]);
-  const before = useAsync(() => stats(session, { ...base, from: prev.from, to: prev.to, group: "campaign" }), [session, prev.from, prev.to, model, goal]);
+  // The headline figures are the totals of the table's own first level (group=source: one query
+  // serves both, and its rows are few); totals do not depend on the grouping.
+  const cur = useAsync(() => stats(session, { ...base, group: "source" }), [session, range.from, range.to, model, goal]);
+  const before = useAsync(() => stats(session, { ...base, from: prev.from, to: prev.to, group: "source" }), [session, prev.from, prev.to, model, goal]);
+  const campaigns = useAsync(() => (tab === "spend" ? stats(session, { ...base, group: "campaign" }) : Promise.resolve(null)), [session, range.from, range.to, model, goal, tab === "spend"]);
   const days = useAsync(() => stats(session, { ...base, group: "day" }), [session, range.from, range.to, model, goal]);
 
   useEffect(() => setDrill({ crumbs: [TOP] }), [session]);
+  useEffect(() => {
+    const q = new URLSearchParams({ range: preset });
+    if (preset === "custom") (q.set("from", custom.from), q.set("to", custom.to));
+    if (goal) q.set("goal", goal);
+    if (model !== "last_click") q.set("model", model);
+    history.replaceState(history.state, "", `${location.pathname}?${q}`);
+  }, [preset, custom.from, custom.to, goal, model]);
   const customError =
     preset !== "custom" ? "" : !isDay(custom.from) || !isDay(custom.to) ? "Pick both days." : custom.from > custom.to ? "The first day must not be after the last." : daysBetween(custom.from, custom.to) > MAX_DAYS ? `A range spans at most ${MAX_DAYS} days.` : "";
 
@@ -215,7 +238,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
             )}
             {tab === "models" && <Models session={session} base={base} here={here} />}
             {tab === "funnels" && <Funnels session={session} base={base} />}
-            {tab === "spend" && cur.data && <Spend answer={cur.data} />}
+            {tab === "spend" && (campaigns.data ? <Spend answer={campaigns.data} /> : campaigns.error ? <p class="error" role="alert">{campaigns.error.message}</p> : <p aria-busy="true">Loading…</p>)}
             {tab === "privacy" && cur.data && <PrivacyPanel answer={cur.data} />}
             {tab === "live" && <Live session={session} />}
             {cur.data?.updated_at && <p class="muted small updated">Figures as of the rollup at {new Date(cur.data.updated_at).toLocaleString()}.</p>}

@@ -1,4 +1,5 @@
 // Overview: the headline figures beside the previous period's, and the time series.
+import { useState } from "preact/hooks";
 import type { Figures, Stats } from "./api";
 import { Chart } from "./chart";
 import { change, count, DASH, money, pct, ratio, rangeLabel, shortDay } from "./format";
@@ -78,6 +79,8 @@ export function Kpis({ cur, prev }: { cur: Stats; prev: Stats | null }) {
 }
 
 export function Series({ answer }: { answer: Stats }) {
+  // The table is built when opened: a year of rows nobody asked for is not the first screen's work.
+  const [open, setOpen] = useState(false);
   const grain = answer.privacy.period ?? "day";
   const provisional = new Set(answer.privacy.provisional_days);
   return (
@@ -89,8 +92,9 @@ export function Series({ answer }: { answer: Stats }) {
         {answer.privacy.provisional_days.length > 0 && " Shaded days are provisional: late events can still change them for 7 days."}
       </p>
       {answer.rows.length ? <Chart answer={answer} /> : <p class="empty">No released traffic in this range yet.</p>}
-      <details>
+      <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
         <summary>Show as a table</summary>
+        {open && (
         <div class="scroll">
           <table class="data" data-testid="series-table">
             <thead>
@@ -122,6 +126,7 @@ export function Series({ answer }: { answer: Stats }) {
             </tbody>
           </table>
         </div>
+        )}
       </details>
     </section>
   );

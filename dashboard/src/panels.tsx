@@ -4,7 +4,7 @@ import { MODELS, type Row, type Session, type Stats, funnel, stats } from "./api
 import { count, DASH, MODEL_LABELS, money, ratio } from "./format";
 import { useAsync } from "./hooks";
 import { LEVELS, levelQuery, rowKey, rowsUnder } from "./levels";
-import type { Base, Crumb } from "./table";
+import { type Base, type Crumb, nameOf } from "./table";
 
 /** Conversions of the rows shown under each of the six models: six /v1/stats answers, one table. */
 export function Models({ session, base, here }: { session: Session; base: Base; here: Crumb }) {
@@ -47,7 +47,7 @@ export function Models({ session, base, here }: { session: Session; base: Base; 
               return (
                 <tr key={k} data-key={JSON.stringify(level.keys.map((c) => r[c] ?? ""))}>
                   <th scope="row">
-                    {String(r[level.name])}
+                    {nameOf(r, level.name)}
                     {level.group === "campaign" && <span class="sub">{`${r.source} / ${r.medium}`}</span>}
                   </th>
                   {MODELS.map((m, i) => {
@@ -166,7 +166,7 @@ export function Spend({ answer }: { answer: Stats }) {
               {rows.map((r) => (
                 <tr key={`${r.source}/${r.medium}/${r.campaign}`}>
                   <th scope="row">
-                    {r.campaign}
+                    {nameOf(r, "campaign")}
                     <span class="sub">{`${r.source} / ${r.medium}`}</span>
                   </th>
                   <td class="num" data-value={r.cost ?? ""}>{money(r.cost, c)}</td>

@@ -42,6 +42,12 @@ export interface Drill {
 
 export const TOP: Crumb = { depth: 0, path: {}, label: "All sources" };
 
+/** A row's name as shown: the API's "(none)" (no campaign, content or term given) in words. */
+export function nameOf(r: Row, col: keyof Row): string {
+  const v = String(r[col] ?? "");
+  return v === "(none)" && col !== "source" ? `(no ${String(col)})` : v;
+}
+
 type Sort = { col: keyof Figures | "name"; dir: 1 | -1 } | null;
 
 function csvCell(v: unknown): string {
@@ -175,12 +181,12 @@ export function CampaignTable({ session, base, drill, onDrill, top }: { session:
                         class="link"
                         data-testid="drill"
                         title={`Show the ${LEVELS[here.depth + 1]!.plural} of ${String(r[level.name])}`}
-                        onClick={() => onDrill({ crumbs: [...drill.crumbs, { depth: here.depth + 1, path: pathOf(here.depth, r), label: String(r[level.name]) }] })}
+                        onClick={() => onDrill({ crumbs: [...drill.crumbs, { depth: here.depth + 1, path: pathOf(here.depth, r), label: nameOf(r, level.name) }] })}
                       >
-                        {String(r[level.name])}
+                        {nameOf(r, level.name)}
                       </button>
                     ) : (
-                      String(r[level.name])
+                      nameOf(r, level.name)
                     )}
                     {level.group === "campaign" && <span class="sub">{`${r.source} / ${r.medium}`}</span>}
                   </th>
