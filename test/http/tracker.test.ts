@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { IRequest } from "itty-router";
+import { getTracker } from "../../src/routes/tracker";
 import { TRACKER_JS } from "../../src/tracker/bundle.gen";
 import { call } from "../helpers/http";
 
@@ -41,5 +43,13 @@ describe("GET /t.js through the Worker", () => {
     const res = await call("/t.js", { headers: { "if-none-match": '"0123456789abcdef0123456789abcdef"' } });
     expect(res.status).toBe(200);
     expect((await res.text()).length).toBe(TRACKER_JS.length);
+  });
+
+  it("answers the same asset whatever path routed the request to it (/et/t.js under a prefix)", async () => {
+    const req = new Request("https://shop.example/et/t.js") as unknown as IRequest;
+    const res = await getTracker(req, env);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toBe(await assetEtag());
+    expect(await res.text()).toBe(TRACKER_JS);
   });
 });
