@@ -346,6 +346,47 @@ describe("the dashboard in Chromium", () => {
       await page.waitForSelector('[data-testid="live-status"]:has-text("Listening")');
     }
     await axe(page, "live");
+    await page.close();
+  });
+
+  it("renders the live view's hits within 3 s of the server listing them, test events and reasons marked (API answers mocked in the browser)", async () => {
+    // The panel against the contract's shape, before the /v1/live backend is in this branch: the
+    // browser's requests to /v1/live are answered here. The end-to-end test comes with the backend.
+    const page = await signedIn();
+    const until = new Date(Date.now() + 30 * 60_000).toISOString();
+    let hits = [];
+    let gets = 0;
+    await page.route(`${worker.origin}/v1/live?*`, (route) => {
+      const req = route.request();
+      assert.equal(req.headers().authorization, `Bearer ${site.read_key}`);
+      if (req.method() === "POST") return route.fulfill({ json: { until } });
+      gets++;
+      return route.fulfill({ json: { until, hits } });
+    });
+    await page.click('[data-testid="tab-live"]');
+    await page.click('[data-testid="live-start"]');
+    await page.waitForSelector('[data-testid="live-status"]:has-text("Listening")');
+    const at = (s) => new Date(Date.now() - s * 1000).toISOString();
+    const touch = { source: "newsletter", medium: "email", campaign: "Spring Sale", content: null, term: null };
+    hits = [
+      { at: at(1), via: "server", name: "purchase", outcome: "test", reason: null, url: null, touch: null, value: 49.9, currency: "EUR", event_id: "order-test-1", errors: [] },
+      { at: at(2), via: "beacon", name: "pageview", outcome: "dropped", reason: "bot", url: "https://shop.example/", touch: null, value: null, currency: null, event_id: null, errors: [] },
+      { at: at(3), via: "pixel", name: "signup2", outcome: "dropped", reason: "unknown_event", url: "https://shop.example/join", touch: null, value: null, currency: null, event_id: null, errors: [{ code: "unknown_event", message: "`signup2` is not a goal of this site.", field: "name" }] },
+      { at: at(4), via: "beacon", name: "pageview", outcome: "accepted", reason: null, url: "https://shop.example/?utm_source=newsletter", touch, value: null, currency: null, event_id: null, errors: [] },
+    ];
+    const listed = Date.now();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-hit"]').length === 4, null, { timeout: 3000 });
+    assert.ok(Date.now() - listed <= 3000);
+    assert.ok(gets >= 2, "it polls");
+    assert.deepEqual(await page.$$eval('[data-testid="live-hit"]', (li) => li.map((l) => [l.dataset.outcome, l.dataset.test])), [
+      ["test", "true"],
+      ["dropped", "false"],
+      ["dropped", "false"],
+      ["accepted", "false"],
+    ]);
+    assert.match(await page.textContent('[data-testid="live-hit"]:nth-child(2)'), /bot or crawler/);
+    assert.match(await page.textContent('[data-testid="live-hit"]:nth-child(3)'), /is not a goal of this site/);
+    await axe(page, "live with hits");
     await shot(page, "live");
     await page.close();
   });
