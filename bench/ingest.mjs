@@ -5,7 +5,9 @@
 //   2. a site, then R rounds of wrk (noop, pixel, noop, pixel, …) with bench/pixel.lua
 //   3. pixel hits/s, no-op hits/s, ratio (goal ≥ 0.9)
 //   4. the queue drained: events stored vs pixel hits answered
-//   5. sizes: the minified Worker bundle (goal < 100 KB) and the tracker, raw and gzipped
+//   5. sizes: the minified Worker bundle and the tracker, raw and gzipped; the Worker's start-up
+//      as `wrangler check startup` profiles it (the measure that matters for cold starts, now that
+//      /t.js, /openapi.json and the dashboard are static assets outside the bundle)
 //
 // Knobs (env): BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_THREADS (1), BENCH_CONNECTIONS (16).
 // It prints; it asserts nothing. The machine it runs on may be shared: say so next to the figures.
@@ -70,6 +72,20 @@ async function bundleSize() {
   const files = readdirSync(out).filter((f) => f.endsWith(".js") || f.endsWith(".mjs"));
   const bytes = Buffer.concat(files.map((f) => readFileSync(path.join(out, f))));
   return { dir: out, files, minified: bytes.length, gzipped: gzipSync(bytes).length, all: dirBytes(out) };
+}
+
+/** `wrangler check startup` RUNS times: the start-up phase's active CPU (ms), median and min. */
+async function startup(runs = 5) {
+  const dir = tempDir("startup");
+  const active = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await wrangler(["check", "startup", "--outfile", path.join(dir, "startup.cpuprofile")]);
+    const m = String(stdout).match(/Active: ([\d.]+) ms/);
+    if (m) active.push(Number(m[1]));
+  }
+  cleanUp(dir);
+  active.sort((a, b) => a - b);
+  return { runs: active.length, median: active[active.length >> 1], min: active[0] };
 }
 
 async function main() {
@@ -175,7 +191,9 @@ async function main() {
     console.log(`storage: ${table} ${fmt(t.rows)} rows, ${fmt(t.bytes)} bytes in pages with its indexes → ${fmt(t.perRow, 1)} bytes/row allocated, ${fmt(t.usedPerRow, 1)} bytes/row used`);
   }
   const b = await bundleSize();
-  console.log(`worker bundle (wrangler deploy --dry-run --minify): ${fmt(b.minified)} bytes minified (${fmt(b.minified / 1024, 1)} KiB, goal < 100 KB), ${fmt(b.gzipped)} bytes gzipped [${b.files.join(", ")}]`);
+  console.log(`worker bundle (wrangler deploy --dry-run --minify): ${fmt(b.minified)} bytes minified (${fmt(b.minified / 1024, 1)} KiB), ${fmt(b.gzipped)} bytes gzipped [${b.files.join(", ")}]`);
+  const s = await startup();
+  console.log(`worker start-up (wrangler check startup, ${s.runs} runs): active CPU median ${fmt(s.median, 1)} ms, min ${fmt(s.min, 1)} ms (keep it low; local CPU, not Cloudflare's)`);
   cleanUp(work);
   cleanUp(b.dir);
 }

@@ -1,29 +1,42 @@
 import type { IRequest } from "itty-router";
-import { TRACKER_ETAG, TRACKER_JS } from "../tracker/bundle.gen";
 
 /**
  * An hour fresh, then served stale for a day while revalidating: a tracker fix reaches every
- * page within about an hour, and revalidation is a cheap 304 thanks to the ETag.
+ * page within about an hour, and revalidation is a cheap 304 thanks to the ETag. The same value
+ * as public/_headers gives the asset at /t.js.
  */
 export const TRACKER_CACHE = "public, max-age=3600, stale-while-revalidate=86400";
 
 /** True when an If-None-Match header names `etag` (weak or strong) or is `*` (RFC 9110 §13.1.2). */
-export function etagMatches(header: string | null, etag: string): boolean {
-  if (!header) return false;
+export function etagMatches(header: string | null, etag: string | null): boolean {
+  if (!header || !etag) return false;
+  const strong = etag.replace(/^W\//, "");
   return header.split(",").some((t) => {
     const tag = t.trim().replace(/^W\//, "");
-    return tag === "*" || tag === etag;
+    return tag === "*" || tag === strong;
   });
 }
 
-/** GET /t.js — the tracker script (src/tracker), built at build time by scripts/build-tracker.mjs. */
-export function getTracker(req: IRequest): Response {
+/**
+ * GET /t.js when the Worker sees it. The tracker is a static asset (public/t.js, built by
+ * scripts/build-tracker.mjs) that the platform serves at /t.js without invoking the Worker; the
+ * Worker answers it under a one-segment path prefix (`/et/t.js`, contract "The tracker") and
+ * wherever the asset router is bypassed: the same bytes and ETag from the ASSETS binding, the
+ * same caching, and a 304 for any If-None-Match that names the ETag.
+ */
+export async function getTracker(req: IRequest, env: Env): Promise<Response> {
+  const asset = await env.ASSETS.fetch(new URL("/t.js", req.url));
+  if (!asset.ok) return asset;
+  const etag = asset.headers.get("etag");
   const headers = {
     "content-type": "text/javascript; charset=utf-8",
     "cache-control": TRACKER_CACHE,
-    etag: TRACKER_ETAG,
+    ...(etag ? { etag } : {}),
     "x-content-type-options": "nosniff",
   };
-  if (etagMatches(req.headers.get("if-none-match"), TRACKER_ETAG)) return new Response(null, { status: 304, headers });
-  return new Response(TRACKER_JS, { headers });
+  if (etagMatches(req.headers.get("if-none-match"), etag)) {
+    await asset.body?.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(asset.body, { headers });
 }

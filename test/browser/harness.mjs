@@ -13,6 +13,7 @@ import { chromium } from "playwright-core";
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+// 32+ characters, as the admin token must be.
 export const ADMIN_TOKEN = "browser-test-admin-token-0123456789abcdef";
 // The collector drops HeadlessChrome as a bot; the browser presents an ordinary Chrome.
 export const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";

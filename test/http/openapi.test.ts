@@ -52,7 +52,7 @@ describe("GET /openapi.json", () => {
     for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas, name).toHaveProperty(name!);
   });
 
-  it("serves exactly what src/openapi.ts builds (the generated gzip is not stale: npm run build:openapi)", async () => {
+  it("serves exactly what src/openapi.ts builds (public/openapi.json, built by npm run build:openapi)", async () => {
     const served = await (await call("/openapi.json")).json();
     expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
   });
