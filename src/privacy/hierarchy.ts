@@ -241,16 +241,31 @@ export function partitionChildren(children: ReadonlyMap<string, Tally>, k: numbe
  */
 export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierMark[] {
   const { k, asOf } = opts;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a whole number ≥ 1, not ${k}`);
   for (const l of leaves) if (l.day > asOf) throw new RangeError(`atom of ${l.day} is after asOf ${asOf}`);
   const views = [...new Set(leaves.map(viewId))].sort();
   const viewIndex = new Map(views.map((v, i) => [v, i]));
   const refView = viewId(opts.traffic);
 
-  // Traffic per (day, touch, content, term), from the reference view where it has the atom
-  // (the rollup writes the same traffic in every view; the reference is what v1 trusts).
+  // Traffic per (day, touch, content, term). Every argument of docs/PRIVACY.md rests on each
+  // stored atom existing in every view with the same clicks and visitors (rollup/atoms.ts writes
+  // them so; noise on traffic is keyed by the touch alone): a view missing one would sum a unit's
+  // traffic without it, and the difference with another view would be that atom's traffic.
+  if (leaves.length > 0 && !viewIndex.has(refView)) throw new RangeError(`the traffic view ${opts.traffic.goal}/${opts.traffic.model} has no atoms`);
   const leafId = (l: Leaf) => `${cellId(l.day, touchKey(l))}\u0001${l.content}\u0001${l.term}`;
-  const traffic = new Map<string, { clicks: number; visitors: number }>();
-  for (const l of leaves) if (viewId(l) === refView || !traffic.has(leafId(l))) traffic.set(leafId(l), { clicks: l.clicks, visitors: l.visitors });
+  const traffic = new Map<string, { clicks: number; visitors: number; views: number }>();
+  const seen = new Set<string>();
+  const shown = (id: string) => id.replaceAll("\u0000", "/").replaceAll("\u0001", " ");
+  for (const l of leaves) {
+    const once = `${viewId(l)}\u0002${leafId(l)}`;
+    if (seen.has(once)) throw new RangeError(`atom ${shown(leafId(l))} appears twice in view ${l.goal}/${l.model}`);
+    seen.add(once);
+    const t = traffic.get(leafId(l));
+    if (!t) traffic.set(leafId(l), { clicks: l.clicks, visitors: l.visitors, views: 1 });
+    else if (t.clicks !== l.clicks || t.visitors !== l.visitors) throw new RangeError(`atom ${shown(leafId(l))} has different traffic in different views`);
+    else t.views++;
+  }
+  for (const [id, t] of traffic) if (t.views !== views.length) throw new RangeError(`atom ${shown(id)} is missing from ${views.length - t.views} view(s)`);
 
   // Campaign atoms per view (the sum of their contents, CONTRACT.md "below the campaign").
   const campaignAtoms = new Map<string, ViewCell>();
