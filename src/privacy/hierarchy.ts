@@ -57,7 +57,7 @@ import {
  *
  * ## What the rollup must pass
  * Every atom of every view of each calendar month it re-marks, up to `asOf`: the decisions of a
- * month depend on all of its days (a late week can pull an earlier week into the month unit), so a
+ * month depend on all of its days (a late day can make an earlier week's leftovers clear as a month), so a
  * change to any day re-marks its whole month. Months never influence each other.
  */
 
@@ -198,24 +198,14 @@ export function shapeTouchMonth(key: string, tallies: ReadonlyMap<string, Tally>
     weekUnits.push({ key, grain: "week", from: w.from, to: w.to, days: [...weak, ...r.joined].map((p) => p.id).sort() });
   }
   if (upward.length === 0) return { dayLevel: [...dayAlone].sort(), units: weekUnits };
-  // Weeks that could not clear pool into the month; the touch's released days and week units
-  // (each a whole unit) join smallest first.
-  const released: Part[] = [
-    ...[...dayAlone].map(part),
-    ...weekUnits.map((u) => ({ id: `w:${u.from}`, t: u.days.map((d) => tallies.get(d)!).reduce(addTally) })),
-  ];
-  const weak = [{ id: "month", t: upward.map((d) => tallies.get(d)!).reduce(addTally) }];
-  const r = poolInside(released, weak, k);
-  if (!r.ok) return { dayLevel: [...dayAlone, ...upward].sort(), units: weekUnits };
-  const joinedIds = new Set(r.joined.map((p) => p.id));
-  const monthDays = [...upward];
-  for (const d of dayAlone) if (joinedIds.has(d)) monthDays.push(d);
-  for (const u of weekUnits) if (joinedIds.has(`w:${u.from}`)) monthDays.push(...u.days);
+  // Weeks that could not clear pool into the month. Unlike the other levels, released units do not
+  // join an under-k month pool: a joiner would vanish from every range that cuts the month (a whole
+  // week of the touch, to rescue a day or two), while the days left over still count in their day
+  // pools' `other` and totals. What the month cannot clear cleared at no grain (CONTRACT.md).
+  const pool = upward.map((d) => tallies.get(d)!).reduce(addTally);
+  if (!clearsAll(pool, k)) return { dayLevel: [...dayAlone, ...upward].sort(), units: weekUnits };
   const m = clipTo(monthOf(days[0]!), asOf);
-  return {
-    dayLevel: [...dayAlone].filter((d) => !joinedIds.has(d)).sort(),
-    units: [...weekUnits.filter((u) => !joinedIds.has(`w:${u.from}`)), { key, grain: "month", from: m.from, to: m.to, days: monthDays.sort() }],
-  };
+  return { dayLevel: [...dayAlone].sort(), units: [...weekUnits, { key, grain: "month", from: m.from, to: m.to, days: upward.sort() }] };
 }
 
 /**
@@ -333,7 +323,7 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
     children.set(unitId, { contents, terms });
   };
   for (const u of coarse) {
-    decideChildren(`${u.key}\u0001${u.from}`, u.days.flatMap((d) => leavesByCell.get(cellId(d, u.key)) ?? []), new Set(views));
+    decideChildren(`${u.key}\u0001${u.grain}\u0001${u.from}`, u.days.flatMap((d) => leavesByCell.get(cellId(d, u.key)) ?? []), new Set(views));
   }
   for (const [id, ls] of leavesByCell) {
     if (coarseOf.has(id)) continue;
@@ -347,7 +337,7 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
     const release = u ? RELEASE_ALONE : (dayMarks.get(`${viewId(l)}\u0001${id}`) ?? RELEASE_POOLED);
     const base = u ? { grain: u.grain, unit_from: u.from, unit_to: u.to } : { grain: "day" as const, unit_from: l.day, unit_to: l.day };
     if (release !== RELEASE_ALONE) return { release, ...base, content: null, term: null };
-    const ch = children.get(u ? `${u.key}\u0001${u.from}` : id)!;
+    const ch = children.get(u ? `${u.key}\u0001${u.grain}\u0001${u.from}` : id)!;
     const content = ch.contents.has(l.content) ? 1 : 0;
     const term = content === 1 && ch.terms.get(l.content)!.has(l.term) ? 1 : 0;
     return { release, ...base, content, term };

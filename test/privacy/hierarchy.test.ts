@@ -65,13 +65,18 @@ describe("the time tree of a touch (auto)", () => {
     expect(answerRange(m, { from: "2026-11-01", to: "2026-11-30", group: "campaign" }).period).toBe("mixed");
   });
 
-  it("lets the smallest released unit of the touch join an under-k month pool", () => {
+  it("does not let released units join an under-k month pool: those days go to their day pools", () => {
+    // 3 / 3 on the 3rd clears in no week and not as a month pool; the 24th (12 / 12) and 25th stay
+    // days rather than join it (a joiner would leave every range that cuts November).
     const m = mark([leaf("2026-11-03", "f2", 3, 3), leaf("2026-11-24", "f2", 12, 12), leaf("2026-11-25", "f2", 40, 30)]);
-    expect(of(m, "f2").map((l) => [l.day, l.grain])).toEqual([
-      ["2026-11-03", "month"],
-      ["2026-11-24", "month"],
-      ["2026-11-25", "day"],
+    expect(of(m, "f2").map((l) => [l.day, l.grain, l.release])).toEqual([
+      ["2026-11-03", "day", -1],
+      ["2026-11-24", "day", 1],
+      ["2026-11-25", "day", 1],
     ]);
+    const a = answerRange(m, { from: "2026-11-02", to: "2026-11-30", group: "campaign" });
+    expect(a.rows[0]?.sums).toMatchObject({ visitors: 52, conversions: 42 });
+    expect(a.partial_periods).toEqual([]);
   });
 
   it("ends the current week and month at asOf, so a range reaching today covers them", () => {
@@ -160,6 +165,25 @@ describe("below the campaign", () => {
     expect(m.every((l) => l.grain === "week" && l.content === 1)).toBe(true);
     const rows = answerRange(m, { from: "2026-11-09", to: "2026-11-15", group: "content" }).rows;
     expect(rows.map((r) => [r.key.content, r.sums.visitors, r.sums.conversions])).toEqual([["A", 14, 14], ["B", 14, 0]]);
+  });
+
+  it("keeps apart the children of a week unit and a month unit that start on the same day", () => {
+    // December 2026 starts on a Tuesday: its first week-part is 1–6 December.
+    const m = mark(
+      [
+        leaf("2026-12-01", "c", 5, 5, { term: "x" }),
+        leaf("2026-12-02", "c", 5, 5, { term: "y" }),
+        leaf("2026-12-10", "c", 5, 5, { term: "y" }),
+        leaf("2026-12-20", "c", 5, 5, { term: "y" }),
+      ],
+      { asOf: "2026-12-31" },
+    );
+    expect(m.map((l) => [l.day, l.grain, l.unit_from, l.unit_to, l.term])).toEqual([
+      ["2026-12-01", "week", "2026-12-01", "2026-12-06", 0],
+      ["2026-12-02", "week", "2026-12-01", "2026-12-06", 0],
+      ["2026-12-10", "month", "2026-12-01", "2026-12-31", 1],
+      ["2026-12-20", "month", "2026-12-01", "2026-12-31", 1],
+    ]);
   });
 
   it("shows no children of a campaign that is not released on its own, and filters narrow rows only", () => {
