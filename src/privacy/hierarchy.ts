@@ -24,26 +24,31 @@ import {
  * ## Who decides what
  * - The *shape* — which of a campaign's days are released as days, which pool into a week-part
  *   or month unit, which fall through to the day pool — is decided ONCE per site and month from
- *   every view together (a part clears only if its clicks, visitors and the conversions of every
- *   view are each 0 or ≥ k). Deciding it per view would let one view's week unit be subtracted
- *   from another view's day pool, which is the v1 traffic-base leak at a coarser grain.
+ *   the shape views together (`shapeViews`, default every view; a part clears only if its clicks,
+ *   visitors and the conversions of each shape view are 0 or ≥ k). Deciding it per view would let
+ *   one view's week unit be subtracted from another view's day pool: the v1 traffic-base leak at a
+ *   coarser grain. Every coarse unit is therefore one set of atoms in every view; a view outside
+ *   the shape views only ever merges whole coarse units (into its pool of the month) where their
+ *   conversions are under k there.
  * - What is left at the day grain goes through the v1 engine unchanged (release.ts markDay: the
  *   traffic base once per day for all views, then per-view pools). With `period: "day"` everything
  *   is left at the day grain, so the campaign level is exactly v1.
  * - Inside every campaign unit released on its own, the content and term partitions are decided
- *   once, from the views that release that unit, so every view that shows children shows the same
- *   children.
+ *   once, from the shape views that release that unit (or all that release it, if none is a shape
+ *   view); another view shows the same children, or — where one does not clear there — one
+ *   `(other)` term per content or one `(other)` content: never a different split.
  *
  * ## The mark (one per stored atom, i.e. per day, touch, content, term, goal and model)
  * `HierMark`, designed to be written as plain columns and summed in SQL:
  * - `release` INTEGER — the campaign level, with v1's values: 1 = the atom's campaign is released
- *   on its own in this view (inside the unit below), 0 = it is in its day's pool (`other`),
- *   −1 = its day is withheld in this view (appears nowhere).
+ *   on its own in this view (inside the unit below), 0 = it is in a pool (`other`): its day's pool,
+ *   or (grain month, outside the shape views) the view's pool of its month; −1 = withheld in this
+ *   view (appears nowhere).
  * - `unit_from`, `unit_to` TEXT (`YYYY-MM-DD`) — the days of the unit the atom belongs to: the day
- *   itself for day units, pools and withheld atoms; the week-part or month (clipped at `asOf`,
- *   the current one so far) for coarse units. A range [from, to] uses the atom only when
- *   `unit_from >= from AND unit_to <= to`; a released unit with `unit_from <= to AND unit_to >= from`
- *   that is not inside the range is a partial period (`privacy.partial_periods`).
+ *   itself for day units, day pools and withheld days; the week-part or month (clipped at `asOf`,
+ *   the current one so far) for coarse units and month pools. A range [from, to] uses the atom only when
+ *   `unit_from >= from AND unit_to <= to`; a unit (release ≥ 0) with `unit_from <= to AND
+ *   unit_to >= from` that is not inside the range is a partial period (`privacy.partial_periods`).
  * - `grain` — "day" | "week" | "month" (store as 0 / 1 / 2); tells `privacy.period`.
  * - `content` INTEGER — 1: the atom's content is released on its own inside the unit (its row is
  *   the content's name), 0: it is in the campaign unit's `(other)` content; NULL when release ≠ 1.
@@ -99,6 +104,13 @@ export interface MarkOptions {
   traffic: { goal: string; model: string };
   /** the last day rolled up (site-local today): the current week and month end here */
   asOf: string;
+  /**
+   * The views whose conversions decide the shape (default: every view). The others adapt: a coarse
+   * unit whose conversions are under k in such a view goes, in that view only, to the view's pool of
+   * its month (module comment, docs/PRIVACY.md §9.3). The rollup passes the `(macro)` goal's views,
+   * so a small micro goal cannot coarsen the campaigns of the goal the site is run for.
+   */
+  shapeViews?: (view: { goal: string; model: string }) => boolean;
 }
 
 /** Clicks, visitors and each considered view's conversions of some atoms. */
@@ -115,6 +127,10 @@ interface Part {
 }
 
 const viewId = (a: { goal: string; model: string }) => `${a.goal}\u0000${a.model}`;
+const viewOf = (id: string) => {
+  const [goal, model] = id.split("\u0000") as [string, string];
+  return { goal, model };
+};
 const cellId = (day: string, key: string) => `${day}\u0001${key}`;
 
 function cmp(a: string, b: string): number {
@@ -282,7 +298,8 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
     return t;
   };
 
-  // The shape (auto): coarse units per touch and month, decided from every view.
+  // The shape (auto): coarse units per touch and month, decided from the shape views together.
+  const shapers = new Set(views.filter((v) => (opts.shapeViews ? opts.shapeViews(viewOf(v)) : true)));
   const leavesByCell = groupBy(leaves, (l) => cellId(l.day, touchKey(l)));
   const coarse: CoarseUnit[] = [];
   const coarseOf = new Map<string, CoarseUnit>();
@@ -293,7 +310,7 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
     });
     for (const ids of byTouchMonth.values()) {
       const key = touchKey(leavesByCell.get(ids[0]!)![0]!);
-      const tallies = new Map(ids.map((id) => [leavesByCell.get(id)![0]!.day, tallyOf(leavesByCell.get(id)!, null)]));
+      const tallies = new Map(ids.map((id) => [leavesByCell.get(id)![0]!.day, tallyOf(leavesByCell.get(id)!, shapers)]));
       for (const u of shapeTouchMonth(key, tallies, k, asOf).units) {
         coarse.push(u);
         for (const d of u.days) coarseOf.set(cellId(d, key), u);
@@ -309,21 +326,63 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
     dayMarks.set(`${viewId(a)}\u0001${cellId(a.day, touchKey(a))}`, m);
   });
 
-  // Children of every campaign unit released on its own, decided once over the views releasing it.
-  const children = new Map<string, { contents: Set<string>; terms: Map<string, Set<string>> }>();
+  // In a view outside the shape views, a coarse unit whose conversions are under k pools with the
+  // others of its month in that view (whole units only: each is one block of traffic, the same in
+  // every view); released coarse units of the view join smallest first; failing that, withheld.
+  const unitId = (u: CoarseUnit) => `${u.key}\u0001${u.grain}\u0001${u.from}`;
+  const unitLeaves = new Map(coarse.map((u) => [unitId(u), u.days.flatMap((d) => leavesByCell.get(cellId(d, u.key)) ?? [])]));
+  const fate = new Map<string, ReleaseMark>(); // view + unit → RELEASE_POOLED (month pool) | RELEASE_WITHHELD; absent: alone
+  for (const v of views) {
+    if (shapers.has(v)) continue;
+    const only = new Set([v]);
+    for (const us of groupBy(coarse, (u) => u.from.slice(0, 7)).values()) {
+      const parts = us.map((u) => ({ id: unitId(u), t: tallyOf(unitLeaves.get(unitId(u))!, only) }));
+      const weak = parts.filter((p) => !clearsAll(p.t, k));
+      if (weak.length === 0) continue;
+      const r = poolInside(parts.filter((p) => clearsAll(p.t, k)), weak, k);
+      for (const p of [...weak, ...r.joined]) fate.set(`${v}\u0002${p.id}`, r.ok ? RELEASE_POOLED : RELEASE_WITHHELD);
+    }
+  }
+
+  // Children of every campaign unit released on its own, decided once, from the shape views that
+  // release it (or, if none does, every view that does). Another view releasing the unit shows the
+  // same children where each clears there; where one does not, that view shows one (other) term per
+  // content, or one (other) content — a union of the same children, so no view splits what another
+  // shows whole.
+  const children = new Map<string, { contents: Set<string>; terms: Map<string, Set<string>>; flat: Map<string, "content" | "term"> }>();
   const decideChildren = (unitId: string, ls: readonly Leaf[], releasing: ReadonlySet<string>) => {
-    // Traffic counts every atom of the unit; conversions only those of the releasing views.
+    const shaping = new Set([...releasing].filter((v) => shapers.has(v)));
+    const deciding = shaping.size > 0 ? shaping : releasing;
+    // Traffic counts every atom of the unit; conversions only those of the deciding views.
     const byContent = groupBy(ls, (l) => l.content);
-    const contents = partitionChildren(new Map([...byContent].map(([c, cl]) => [c, tallyOf(cl, releasing)])), k);
+    const contents = partitionChildren(new Map([...byContent].map(([c, cl]) => [c, tallyOf(cl, deciding)])), k);
     const terms = new Map<string, Set<string>>();
     for (const c of contents) {
       const byTerm = groupBy(byContent.get(c)!, (l) => l.term);
-      terms.set(c, partitionChildren(new Map([...byTerm].map(([t, tl]) => [t, tallyOf(tl, releasing)])), k));
+      terms.set(c, partitionChildren(new Map([...byTerm].map(([t, tl]) => [t, tallyOf(tl, deciding)])), k));
     }
-    children.set(unitId, { contents, terms });
+    const flat = new Map<string, "content" | "term">();
+    for (const v of releasing) {
+      if (deciding.has(v)) continue;
+      const only = new Set([v]);
+      const units = (level: "content" | "term") => {
+        const out = new Map<string, Leaf[]>();
+        for (const l of ls) {
+          const c = contents.has(l.content) ? l.content : OTHER;
+          const t = level === "term" && contents.has(l.content) && terms.get(l.content)!.has(l.term) ? l.term : OTHER;
+          const id = level === "content" ? c : `${c}\u0001${t}`;
+          out.set(id, [...(out.get(id) ?? []), l]);
+        }
+        return [...out.values()].every((u) => clearsAll(tallyOf(u, only), k));
+      };
+      if (!units("content")) flat.set(v, "content");
+      else if (!units("term")) flat.set(v, "term");
+    }
+    children.set(unitId, { contents, terms, flat });
   };
   for (const u of coarse) {
-    decideChildren(`${u.key}\u0001${u.grain}\u0001${u.from}`, u.days.flatMap((d) => leavesByCell.get(cellId(d, u.key)) ?? []), new Set(views));
+    const releasing = new Set(views.filter((v) => !fate.has(`${v}\u0002${unitId(u)}`)));
+    decideChildren(unitId(u), unitLeaves.get(unitId(u))!, releasing);
   }
   for (const [id, ls] of leavesByCell) {
     if (coarseOf.has(id)) continue;
@@ -334,12 +393,18 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
   return leaves.map((l): HierMark => {
     const id = cellId(l.day, touchKey(l));
     const u = coarseOf.get(id);
+    const pooled = u && fate.get(`${viewId(l)}\u0002${unitId(u)}`);
+    if (u && pooled !== undefined) {
+      const m = clipTo(monthOf(l.day), asOf);
+      return { release: pooled, grain: "month", unit_from: m.from, unit_to: m.to, content: null, term: null };
+    }
     const release = u ? RELEASE_ALONE : (dayMarks.get(`${viewId(l)}\u0001${id}`) ?? RELEASE_POOLED);
     const base = u ? { grain: u.grain, unit_from: u.from, unit_to: u.to } : { grain: "day" as const, unit_from: l.day, unit_to: l.day };
     if (release !== RELEASE_ALONE) return { release, ...base, content: null, term: null };
-    const ch = children.get(u ? `${u.key}\u0001${u.grain}\u0001${u.from}` : id)!;
-    const content = ch.contents.has(l.content) ? 1 : 0;
-    const term = content === 1 && ch.terms.get(l.content)!.has(l.term) ? 1 : 0;
+    const ch = children.get(u ? unitId(u) : id)!;
+    const flat = ch.flat.get(viewId(l));
+    const content = flat !== "content" && ch.contents.has(l.content) ? 1 : 0;
+    const term = content === 1 && flat !== "term" && ch.terms.get(l.content)!.has(l.term) ? 1 : 0;
     return { release, ...base, content, term };
   });
 }
@@ -457,7 +522,7 @@ export function answerRange(marked: readonly MarkedLeaf[], q: RangeQuery): Range
       continue;
     }
     if (!covers(q.from, q.to, unit)) {
-      if (l.release === RELEASE_ALONE && cuts(q.from, q.to, unit)) partial.set(`${l.unit_from}/${l.unit_to}`, { ...unit, grain: l.grain });
+      if (cuts(q.from, q.to, unit)) partial.set(`${l.unit_from}/${l.unit_to}`, { ...unit, grain: l.grain });
       continue;
     }
     addInto(totals, l);

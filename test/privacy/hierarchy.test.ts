@@ -108,6 +108,36 @@ describe("the time tree of a touch (auto)", () => {
     expect(v1.filter((_, i) => ls[i]!.goal === PURCHASE.goal).every((x) => x.release === 1 && x.grain === "day")).toBe(true);
   });
 
+  it("with shapeViews, only those views shape; another view pools a unit under k into its month, whole", () => {
+    // Macro purchases shape: each touch is a week unit (7 × 2 = 14 conversions). Signups: c has 4 in
+    // its week, e has 6 in its week (both under k), d has 10: in the signup view c and e pool into
+    // the signup view's November pool (10: clears), d stays on its own.
+    const week = (campaign: string, from: number, signups: number[]) =>
+      days(from, from + 6).flatMap((d, i) => [leaf(d, campaign, 3, 2), leaf(d, campaign, 3, signups[i] ?? 0, SIGNUP)]);
+    const ls = [...week("c", 2, [4]), ...week("d", 9, [5, 5]), ...week("e", 16, [6])];
+    const m = mark(ls, { shapeViews: (v) => v.goal === PURCHASE.goal });
+    const purchase = m.filter((l) => l.goal === PURCHASE.goal);
+    const signup = m.filter((l) => l.goal === SIGNUP.goal);
+    expect(purchase.every((l) => l.release === 1 && l.grain === "week")).toBe(true);
+    expect(of(signup, "d").every((l) => l.release === 1 && l.grain === "week")).toBe(true);
+    for (const l of [...of(signup, "c"), ...of(signup, "e")]) expect(l).toMatchObject({ release: 0, grain: "month", unit_from: "2026-11-01", unit_to: "2026-11-30", content: null });
+    const a = answerRange(signup, { from: "2026-11-01", to: "2026-11-30", group: "campaign" });
+    expect(a.rows.map((r) => [r.key.campaign, r.sums.conversions])).toEqual([["d", 10]]);
+    expect(a.other).toMatchObject({ visitors: 42, conversions: 10 });
+    // A range that cuts November leaves the view's month pool out, and says so.
+    expect(answerRange(signup, { from: "2026-11-02", to: "2026-11-30", group: "campaign" }).partial_periods).toEqual([{ from: "2026-11-01", to: "2026-11-30", grain: "month" }]);
+    // Without shapeViews every view shapes: c and e have too few signups for a week, so they coarsen.
+    const all = mark(ls);
+    expect(of(all, "c").every((l) => l.grain !== "week")).toBe(true);
+  });
+
+  it("withholds, in that view only, a month pool that even with its view's other units stays under k", () => {
+    const ls = days(9, 15).flatMap((d, i) => [leaf(d, "c", 3, 2), leaf(d, "c", 3, i === 0 ? 3 : 0, SIGNUP)]);
+    const m = mark(ls, { shapeViews: (v) => v.goal === PURCHASE.goal });
+    expect(m.filter((l) => l.goal === SIGNUP.goal).every((l) => l.release === -1)).toBe(true);
+    expect(m.filter((l) => l.goal === PURCHASE.goal).every((l) => l.release === 1 && l.grain === "week")).toBe(true);
+  });
+
   it("puts week units into group=day's other: they belong to no single day", () => {
     const m = mark([...days(9, 15).map((d) => leaf(d, "spring", 3, 2)), leaf("2026-11-10", "big", 40, 12)]);
     const a = answerRange(m, { from: "2026-11-09", to: "2026-11-15", group: "day" });
@@ -184,6 +214,24 @@ describe("below the campaign", () => {
       ["2026-12-10", "month", "2026-12-01", "2026-12-31", 1],
       ["2026-12-20", "month", "2026-12-01", "2026-12-31", 1],
     ]);
+  });
+
+  it("with shapeViews, another view shows the same children where each clears there, else one (other)", () => {
+    const ls = [
+      leaf("2026-11-10", "c", 20, 10, { content: "A", term: "x" }),
+      leaf("2026-11-10", "c", 20, 3, { content: "A", term: "x", ...SIGNUP }),
+      leaf("2026-11-10", "c", 20, 10, { content: "B", term: "x" }),
+      leaf("2026-11-10", "c", 20, 7, { content: "B", term: "x", ...SIGNUP }),
+    ];
+    const m = mark(ls, { shapeViews: (v) => v.goal === PURCHASE.goal });
+    expect(m.map((l) => [l.goal, l.release, l.content])).toEqual([
+      ["(macro)", 1, 1],
+      ["signup", 1, 0],
+      ["(macro)", 1, 1],
+      ["signup", 1, 0],
+    ]);
+    const signup = m.filter((l) => l.goal === SIGNUP.goal);
+    expect(answerRange(signup, { from: "2026-11-10", to: "2026-11-10", group: "content" }).rows.map((r) => [r.key.content, r.sums.conversions])).toEqual([[OTHER, 10]]);
   });
 
   it("shows no children of a campaign that is not released on its own, and filters narrow rows only", () => {
