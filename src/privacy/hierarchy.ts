@@ -45,10 +45,11 @@ import {
  *   or (grain month, outside the shape views) the view's pool of its month; −1 = withheld in this
  *   view (appears nowhere).
  * - `unit_from`, `unit_to` TEXT (`YYYY-MM-DD`) — the days of the unit the atom belongs to: the day
- *   itself for day units, day pools and withheld days; the week-part or month (clipped at `asOf`,
- *   the current one so far) for coarse units and month pools. A range [from, to] uses the atom only when
- *   `unit_from >= from AND unit_to <= to`; a unit (release ≥ 0) with `unit_from <= to AND
- *   unit_to >= from` that is not inside the range is a partial period (`privacy.partial_periods`).
+ *   itself for day units, day pools and withheld days; the week-part or month (clipped at
+ *   `asOf`, the current one so far) for coarse units and month pools. A range [from, to] uses the
+ *   atom only when `unit_from >= from AND unit_to <= to`; a unit (release ≥ 0) with
+ *   `unit_from <= to AND unit_to >= from` that is not inside the range is a partial period
+ *   (`privacy.partial_periods`).
  * - `grain` — "day" | "week" | "month" (store as 0 / 1 / 2); tells `privacy.period`.
  * - `content` INTEGER — 1: the atom's content is released on its own inside the unit (its row is
  *   the content's name), 0: it is in the campaign unit's `(other)` content; NULL when release ≠ 1.
@@ -62,8 +63,8 @@ import {
  *
  * ## What the rollup must pass
  * Every atom of every view of each calendar month it re-marks, up to `asOf`: the decisions of a
- * month depend on all of its days (a late day can make an earlier week's leftovers clear as a month), so a
- * change to any day re-marks its whole month. Months never influence each other.
+ * month depend on all of its days (a late day can make an earlier week's leftovers clear as a
+ * month), so a change to any day re-marks its whole month. Months never influence each other.
  */
 
 /** The site's `privacy.period` setting. */
@@ -497,7 +498,8 @@ export function withMarks(leaves: readonly Leaf[], marks: readonly HierMark[]): 
 /**
  * Answers a range of ONE view (the caller passes that view's marked atoms): each row, `other` and
  * the totals sum whole units inside [from, to]; a unit the range cuts counts nowhere and is listed
- * in `partial_periods`. Filters narrow the rows only; `other` and `totals` stay the view's.
+ * in `partial_periods`. Filters narrow the rows only; `other` and `totals` stay the view's
+ * (group=day ignores them: its rows hold pools, which have no touch to filter on).
  */
 export function answerRange(marked: readonly MarkedLeaf[], q: RangeQuery): RangeAnswer {
   const rows = new Map<string, { key: Record<string, string>; sums: Figures }>();
