@@ -24,7 +24,7 @@ describe("classifyReferrer", () => {
     ["news.ycombinator.com", "hacker-news", "social"],
     ["baidu.com", "baidu", "organic"],
     ["x.com", "x", "social"],
-    // Webmail is e-mail, not search: the database lists it (issue 9.11).
+    // Webmail is e-mail, not search: edgetally's own list (data/referers/email.yml, issue 9.11).
     ["mail.google.com", "gmail", "email"],
     ["mail.yahoo.com", "yahoo", "email"],
     ["de.mail.yahoo.com", "yahoo", "email"],
