@@ -9,7 +9,8 @@
 //      as `wrangler check startup` profiles it (the measure that matters for cold starts, now that
 //      /t.js, /openapi.json and the dashboard are static assets outside the bundle)
 //
-// Knobs (env): BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_THREADS (1), BENCH_CONNECTIONS (16).
+// Knobs (env): BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_LOADS ("1x16,2x32": wrk threads × connections,
+// each load level measured on its own — the ratio at the heavier level is where the write path shows).
 // It prints; it asserts nothing. The machine it runs on may be shared: say so next to the figures.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -19,8 +20,11 @@ import { cleanUp, d1File, d1Query, fmt, migrate, ROOT, run, sleep, startDev, tab
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const LOADS = (process.env.BENCH_LOADS ?? "1x16,2x32").split(",").map((l) => {
+  const [t, c] = l.split("x").map(Number);
+  if (!Number.isInteger(t) || !Number.isInteger(c) || t < 1 || c < t) throw new Error(`BENCH_LOADS: "${l}" is not THREADSxCONNECTIONS`);
+  return { threads: t, connections: c };
+});
 const ADMIN = "bench-admin-token-0123456789abcdef-0123";
 const SITE = "bench";
 const DOMAIN = "bench.example";
@@ -34,8 +38,8 @@ function ensureWrk() {
   }
 }
 
-async function wrk(url, label, site = SITE, mode = "") {
-  const res = await run("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", path.join(ROOT, "bench", "pixel.lua"), url, "--", site, DOMAIN, label, mode]);
+async function wrk(url, label, site = SITE, mode = "", load = LOADS[0]) {
+  const res = await run("wrk", [`-t${load.threads}`, `-c${load.connections}`, `-d${SECONDS}s`, "--latency", "-s", path.join(ROOT, "bench", "pixel.lua"), url, "--", site, DOMAIN, label, mode]);
   const line = res.stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
   if (!line) throw new Error(`wrk printed no summary:\n${res.stdout}\n${res.stderr}`);
   const s = JSON.parse(line.slice("BENCH_JSON ".length));
@@ -52,7 +56,7 @@ async function pixelAnswer(base) {
 }
 
 async function countStored(persist) {
-  const [events] = await d1Query(persist, `SELECT COUNT(*) AS n FROM events WHERE site = '${SITE}' AND via = 'pixel'`);
+  const [events] = await d1Query(persist, `SELECT COUNT(*) AS n FROM events WHERE site IN ('${SITE}', '${SITE}-limited') AND via = 'pixel'`);
   const [dead] = await d1Query(persist, "SELECT COUNT(*) AS n FROM dead_letters");
   return { events: events?.n ?? 0, dead: dead?.n ?? 0 };
 }
@@ -92,7 +96,7 @@ async function main() {
   ensureWrk();
   const work = tempDir("ingest");
   const persist = path.join(work, "state");
-  console.log(`edgetally ingest benchmark — wrk -t${THREADS} -c${CONNECTIONS}, ${ROUNDS} rounds × ${SECONDS} s per Worker (work dir ${work})`);
+  console.log(`edgetally ingest benchmark — loads ${LOADS.map((l) => `wrk -t${l.threads} -c${l.connections}`).join(" and ")}, ${ROUNDS} rounds × ${SECONDS} s per Worker and load (work dir ${work})`);
   await migrate(persist);
   const collector = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "collector.log") });
   let noop;
@@ -100,9 +104,20 @@ async function main() {
     const created = await fetch(`${collector.url}/v1/admin/sites`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: JSON.stringify({ id: SITE, domains: [DOMAIN], goals: [{ name: "purchase" }] }),
+      // One address sends every hit here: the per-address collection limit (on by default, 600 a
+      // minute) would drop nearly all of them, so the main site turns it off; `${SITE}-limited`
+      // below measures what the limiter's call costs, at its highest tier.
+      body: JSON.stringify({ id: SITE, domains: [DOMAIN], goals: [{ name: "purchase" }], limits: { collect_per_minute: 0 } }),
     });
     if (created.status !== 201) throw new Error(`creating the site failed: ${created.status} ${await created.text()}`);
+    // The same site with the collection limit at its highest tier (30,000 a minute and address): the
+    // limiter is called on every hit, and a 10-second run stays under it below 3,000 hits/s.
+    const limited = await fetch(`${collector.url}/v1/admin/sites`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: `${SITE}-limited`, domains: [DOMAIN], goals: [{ name: "purchase" }], limits: { collect_per_minute: 30000 } }),
+    });
+    if (limited.status !== 201) throw new Error(`creating the limited site failed: ${limited.status} ${await limited.text()}`);
 
     const gif = await pixelAnswer(collector.url);
     console.log(`pixel answers ${gif.status}, ${gif.bytes.length} bytes, ${JSON.stringify(gif.headers)}`);
@@ -115,44 +130,51 @@ async function main() {
       logFile: path.join(work, "noop.log"),
     });
 
-    const rounds = [];
     let pixelCompleted = 0;
     let pixelGenerated = 0;
-    for (let r = 1; r <= ROUNDS; r++) {
-      // Alternate which goes first so drift on a shared machine does not favour one side.
-      const order = r % 2 === 1 ? ["noop", "pixel"] : ["pixel", "noop"];
-      const got = {};
-      for (const which of order) {
-        got[which] = await wrk(which === "noop" ? noop.url : collector.url, `${which}${r}`);
-        await sleep(1000);
+    for (const load of LOADS) {
+      console.log(`\n== load: wrk -t${load.threads} -c${load.connections} ==`);
+      const rounds = [];
+      for (let r = 1; r <= ROUNDS; r++) {
+        // Alternate which goes first so drift on a shared machine does not favour one side.
+        const order = r % 2 === 1 ? ["noop", "pixel"] : ["pixel", "noop"];
+        const got = {};
+        for (const which of order) {
+          got[which] = await wrk(which === "noop" ? noop.url : collector.url, `${which}${r}`, SITE, "", load);
+          await sleep(1000);
+        }
+        pixelCompleted += got.pixel.requests;
+        pixelGenerated += got.pixel.generated;
+        rounds.push(got);
+        const ratio = got.pixel.rps / got.noop.rps;
+        console.log(
+          `round ${r}: pixel ${fmt(got.pixel.rps)} hits/s (p50 ${fmt(got.pixel.p50_us / 1000, 2)} ms, p99 ${fmt(got.pixel.p99_us / 1000, 2)} ms, non-2xx ${got.pixel.status_errors})` +
+            ` | no-op ${fmt(got.noop.rps)} hits/s (p50 ${fmt(got.noop.p50_us / 1000, 2)} ms, p99 ${fmt(got.noop.p99_us / 1000, 2)} ms) | ratio ${fmt(ratio, 3)}`,
+        );
       }
-      pixelCompleted += got.pixel.requests;
-      pixelGenerated += got.pixel.generated;
-      rounds.push(got);
-      const ratio = got.pixel.rps / got.noop.rps;
-      console.log(
-        `round ${r}: pixel ${fmt(got.pixel.rps)} hits/s (p50 ${fmt(got.pixel.p50_us / 1000, 2)} ms, p99 ${fmt(got.pixel.p99_us / 1000, 2)} ms, non-2xx ${got.pixel.status_errors})` +
-          ` | no-op ${fmt(got.noop.rps)} hits/s (p50 ${fmt(got.noop.p50_us / 1000, 2)} ms, p99 ${fmt(got.noop.p99_us / 1000, 2)} ms) | ratio ${fmt(ratio, 3)}`,
-      );
-    }
-    const pixelRps = rounds.reduce((a, r) => a + r.pixel.rps, 0) / rounds.length;
-    const noopRps = rounds.reduce((a, r) => a + r.noop.rps, 0) / rounds.length;
-    const ratio = pixelRps / noopRps;
-    console.log(`\npixel:  ${fmt(pixelRps)} hits/s (mean of ${rounds.length} rounds)`);
-    console.log(`no-op:  ${fmt(noopRps)} hits/s`);
-    console.log(`ratio:  ${fmt(ratio, 3)} (goal ≥ 0.9: ${ratio >= 0.9 ? "met" : "NOT met"})`);
-    // On a shared machine one disturbed round can swing the mean; the median of the rounds' own ratios is steadier.
-    const perRound = rounds.map((r) => r.pixel.rps / r.noop.rps).sort((a, b) => a - b);
-    console.log(`median of the rounds' ratios: ${fmt(perRound[Math.floor(perRound.length / 2)], 3)} (rounds: ${perRound.map((x) => fmt(x, 3)).join(", ")})`);
+      const pixelRps = rounds.reduce((a, r) => a + r.pixel.rps, 0) / rounds.length;
+      const noopRps = rounds.reduce((a, r) => a + r.noop.rps, 0) / rounds.length;
+      const ratio = pixelRps / noopRps;
+      console.log(`pixel:  ${fmt(pixelRps)} hits/s (mean of ${rounds.length} rounds)`);
+      console.log(`no-op:  ${fmt(noopRps)} hits/s`);
+      console.log(`ratio:  ${fmt(ratio, 3)} at -t${load.threads} -c${load.connections} (goal ≥ 0.9: ${ratio >= 0.9 ? "met" : "NOT met"})`);
+      // On a shared machine one disturbed round can swing the mean; the median of the rounds' own ratios is steadier.
+      const perRound = rounds.map((r) => r.pixel.rps / r.noop.rps).sort((a, b) => a - b);
+      console.log(`median of the rounds' ratios: ${fmt(perRound[Math.floor(perRound.length / 2)], 3)} (rounds: ${perRound.map((x) => fmt(x, 3)).join(", ")})`);
 
-    // Where the pixel's time goes: the same load on paths that stop earlier (nothing stored).
-    if (process.env.BENCH_BREAKDOWN !== "0") {
-      console.log("\nbreakdown (one run each, ratio to the mean no-op):");
-      const unknown = await wrk(collector.url, "unknown", "no-such-site");
-      console.log(`  pixel, unknown site (GIF + cached site lookup):       ${fmt(unknown.rps)} hits/s, ratio ${fmt(unknown.rps / noopRps, 3)}, p50 ${fmt(unknown.p50_us / 1000, 2)} ms`);
-      const bot = await wrk(collector.url, "bot", SITE, "bot");
-      console.log(`  pixel, bot user agent (every check, then dropped):   ${fmt(bot.rps)} hits/s, ratio ${fmt(bot.rps / noopRps, 3)}, p50 ${fmt(bot.p50_us / 1000, 2)} ms`);
-      console.log(`  pixel, stored (+ visitor hash, queue, consumer, D1): ${fmt(pixelRps)} hits/s, ratio ${fmt(ratio, 3)}`);
+      // Where the pixel's time goes: the same load on paths that stop earlier, or skip a step.
+      if (process.env.BENCH_BREAKDOWN !== "0") {
+        console.log("breakdown (one run each, ratio to the mean no-op):");
+        const unknown = await wrk(collector.url, "unknown", "no-such-site", "", load);
+        console.log(`  pixel, unknown site (GIF + cached site lookup):       ${fmt(unknown.rps)} hits/s, ratio ${fmt(unknown.rps / noopRps, 3)}, p50 ${fmt(unknown.p50_us / 1000, 2)} ms`);
+        const bot = await wrk(collector.url, "bot", SITE, "bot", load);
+        console.log(`  pixel, bot user agent (every check, then dropped):   ${fmt(bot.rps)} hits/s, ratio ${fmt(bot.rps / noopRps, 3)}, p50 ${fmt(bot.p50_us / 1000, 2)} ms`);
+        console.log(`  pixel, stored (+ visitor hash, queue, consumer, D1): ${fmt(pixelRps)} hits/s, ratio ${fmt(ratio, 3)}`);
+        const lim = await wrk(collector.url, "limited", `${SITE}-limited`, "", load);
+        pixelCompleted += lim.requests;
+        pixelGenerated += lim.generated;
+        console.log(`  pixel, stored + the per-address rate limiter call:   ${fmt(lim.rps)} hits/s, ratio ${fmt(lim.rps / noopRps, 3)}, p50 ${fmt(lim.p50_us / 1000, 2)} ms`);
+      }
     }
 
     // The queue consumer writes in batches (max_batch_timeout 2 s): wait until the count settles.
