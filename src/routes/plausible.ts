@@ -30,7 +30,9 @@ export async function plausibleEvent(req: IRequest, env: Env, ctx: ExecutionCont
   // No site by that id or domain: nothing to check (and no site to allow the page's origin).
   if (list.length === 0) return answer(false, {});
   const hits = await checkHits(env.DB, list, hitContext(req, "beacon", now));
-  const cors = corsHeaders(req, hits);
+  const allowed = corsHeaders(req, hits);
+  // A page of the site may read whether its event was dropped.
+  const cors = "access-control-allow-origin" in allowed ? { ...allowed, "access-control-expose-headers": "x-plausible-dropped" } : allowed;
   // The limit counts the connecting address: a relaying server's X-Forwarded-For is its visitors'.
   const limited = await overRateLimit(env, hits, clientIp(req));
   const live = recordBrowserLive(env.DB, hits, limited, "plausible", now);

@@ -30,6 +30,7 @@ describe("POST /api/event (Plausible)", () => {
     expect(await res.json()).toEqual({});
     expect(res.headers.get("x-plausible-dropped")).toBeNull();
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+    expect(res.headers.get("access-control-expose-headers")).toBe("x-plausible-dropped");
     await waitForEvents("pl1", 1);
     expect((await beacon({ s: "pl1", n: "pageview", u: url, r: "https://news.example/" }, { origin: "https://shop.example" })).status).toBe(202);
     const [fromPlausible, fromBeacon] = await waitForEvents("pl1", 2);
@@ -89,6 +90,7 @@ describe("POST /api/event (Plausible)", () => {
     }
     const foreign = await cases[3]!;
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expect(foreign.headers.get("access-control-expose-headers")).toBeNull();
     await neverStored("pl4");
   });
 
