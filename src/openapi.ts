@@ -189,6 +189,7 @@ export const openApiDocument = {
       admin: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
       ingest: { type: "http", scheme: "bearer", description: "a site's ingest_key (eti_…)" },
       read: { type: "http", scheme: "bearer", description: "a site's read_key (etr_…)" },
+      segment: { type: "http", scheme: "basic", description: "Segment's write key: a site's ingest_key as user, an empty password" },
     },
     schemas: {
       Error: obj({ error: obj(strings("code", "message", "field"), ["code", "message"]) }, ["error"]),
@@ -273,6 +274,84 @@ export const openApiDocument = {
         { "200": answer("per-event outcome", obj({ ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["accepted", "duplicates", "rejected"])), "400": MALFORMED },
         { requestBody: body(obj({ events: arr(ref("ServerEvent"), { maxItems: SERVER_MAX_EVENTS }) }, ["events"], { additionalProperties: false })) },
       ),
+    },
+    "/api/event": {
+      post: op(
+        "Plausible's Events API (drop-in, v1.1)",
+        "collect",
+        null,
+        {
+          "202": { description: "`{}`; the header `x-plausible-dropped: 1` when the event was not stored", content: { "application/json": { schema: obj({}) } } },
+          "400": error("Not a Plausible event: no name or url, a url or referrer over 2,000 characters, props over Plausible's limits, malformed revenue."),
+          "413": error("Body too large."),
+        },
+        {
+          description:
+            "Plausible's clients with only their endpoint changed. Long or short keys (name/n, url/u, domain/d, referrer/r, props/p, revenue/$, interactive/i); `domain` is a site id or one of a site's domains; `pageview`, else a goal (or alias). Props are checked against Plausible's limits (30, keys ≤ 300, values ≤ 2,000 characters) and not kept. The visitor's address is X-Forwarded-For's first entry when present.",
+          requestBody: { required: true, content: { "text/plain": { schema: obj({}) }, "application/json": { schema: obj({}) } } },
+        },
+      ),
+      options: op("CORS preflight for application/json events", "collect", null, { "204": { description: "CORS headers" } }),
+    },
+    "/v1/track": {
+      post: {
+        summary: "Segment track call (drop-in, v1.1)",
+        tags: ["ingest"],
+        security: [{ segment: [] }],
+        description: "`event` → goal (or alias); messageId → event_id; properties.revenue / total / value → value, properties.currency; timestamp → time; context.ip and context.userAgent → the visitor hash and bot check; context.page.url; context.campaign → a touch. userId, anonymousId and traits are never stored.",
+        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
+        responses: {
+          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
+          "400": MALFORMED,
+          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+    "/v1/page": {
+      post: {
+        summary: "Segment page call (drop-in, v1.1)",
+        tags: ["ingest"],
+        security: [{ segment: [] }],
+        description: "A pageview: context.page.url (or properties.url), its campaign or external referrer as its landing touch.",
+        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
+        responses: {
+          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
+          "400": MALFORMED,
+          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+    "/v1/identify": {
+      post: {
+        summary: "Segment identify call (drop-in, v1.1)",
+        tags: ["ingest"],
+        security: [{ segment: [] }],
+        description: "Accepted and ignored: edgetally keeps no user ids or traits.",
+        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
+        responses: {
+          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
+          "400": MALFORMED,
+          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+    "/v1/batch": {
+      post: {
+        summary: "Segment batch (drop-in, v1.1)",
+        tags: ["ingest"],
+        security: [{ segment: [] }],
+        description: "`{\"batch\": [message, …]}`, at most 500 KB; each message at most 32 KB; a bad message is rejected alone. identify, group, alias and screen are accepted and ignored.",
+        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
+        responses: {
+          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
+          "400": MALFORMED,
+          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
+          ...AUTH_ERRORS,
+        },
+      },
     },
     "/v1/links": {
       post: op(

@@ -3,6 +3,8 @@ import { errorResponse, HttpError } from "./http/errors";
 import { deleteSiteRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
 import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
+import { plausibleEvent } from "./routes/plausible";
+import { segmentBatch, segmentIdentify, segmentPage, segmentTrack } from "./routes/segment";
 import { putFxDay } from "./routes/fx";
 import { followLink, postLink } from "./routes/links";
 import { getLive, postLive } from "./routes/live";
@@ -39,6 +41,13 @@ export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorRe
   // After the prefixed paths, so `/l/p.gif/` is the pixel under prefix `l` (a link code has no dot).
   .get("/l/:code", followLink)
   .post("/v1/events", postEvents)
+  // Drop-in endpoints (v1.1): Plausible's and Segment's clients with only their endpoint changed.
+  .post("/api/event", plausibleEvent)
+  .options("/api/event", beaconPreflight)
+  .post("/v1/track", segmentTrack)
+  .post("/v1/page", segmentPage)
+  .post("/v1/identify", segmentIdentify)
+  .post("/v1/batch", segmentBatch)
   .post("/v1/links", postLink)
   .post("/v1/spend", postSpend)
   .get("/v1/stats", getStats)

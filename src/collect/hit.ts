@@ -1,6 +1,6 @@
 import type { Problem } from "../http/errors";
 import type { SiteConfig } from "../sites/config";
-import { goalOf } from "../sites/config";
+import { canonicalName, goalOf } from "../sites/config";
 import { isBotAgent } from "./bot";
 import { deviceOf } from "./device";
 import type { CleanEvent } from "./event";
@@ -56,7 +56,8 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   const { value: h, problems: found, bad } = parseFields(Hit, hitFields(fields));
   const ok = <K extends keyof typeof h>(k: K) => (bad.has(k) ? undefined : h[k]);
   const n = ok("n");
-  const name: string = isBlank(n) ? "pageview" : n;
+  // Another tool's name (`aliases`) becomes the site's own before it is checked and stored.
+  const name: string = isBlank(n) ? "pageview" : canonicalName(site, n);
   // The name's problem first, as a report lists the fields in order (n, u, r, v, c, i, j).
   checkName(problems, name, site, "n");
   problems.push(...found);

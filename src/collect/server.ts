@@ -2,7 +2,7 @@ import type { Problem } from "../http/errors";
 import { parseFields } from "../schemas/issues";
 import { isBlank } from "../schemas/fields";
 import { ServerEvent, type ServerEventInput } from "../schemas/server-event";
-import { goalOf, type SiteConfig } from "../sites/config";
+import { canonicalName, goalOf, type SiteConfig } from "../sites/config";
 import { dayOf } from "../time/day";
 import { isBotAgent } from "./bot";
 import { deviceOf } from "./device";
@@ -56,7 +56,8 @@ export function checkServerEvent(raw: unknown, index: number, site: SiteConfig, 
   const { value: e, problems, bad } = parseFields(ServerEvent, raw, p);
   if (bad.has("")) return { event: null, problems, client: null, extras: {}, test: false };
   const ok = <K extends keyof ServerEventInput>(k: K): ServerEventInput[K] | undefined => (bad.has(k) ? undefined : e[k]);
-  const name = isBlank(ok("name")) ? "pageview" : (e.name as string);
+  // Another tool's name (`aliases`) becomes the site's own before it is checked and stored.
+  const name = isBlank(ok("name")) ? "pageview" : canonicalName(site, e.name as string);
   // An unknown name is the first thing to fix (the hand validator's order).
   if (!bad.has("name")) {
     const unknown: Problem[] = [];

@@ -1,7 +1,7 @@
 import { HttpError, invalid, type Problem, problemOf } from "../http/errors";
 import { EventCurrency, EventId, EventName, isBlank, Referrer, Url, Value } from "../schemas/fields";
 import { parseOrThrow } from "../schemas/issues";
-import { goalOf, type Goal, type SiteConfig } from "../sites/config";
+import { canonicalName, goalOf, type Goal, type SiteConfig } from "../sites/config";
 import { parseTime } from "../time/day";
 import { LATE_EVENT_MS } from "../time/windows";
 
@@ -51,7 +51,7 @@ const throwFirst = (problems: Problem[]) => {
 /** `pageview` or one of the site's goals. */
 export function parseName(v: unknown, site: SiteConfig, field: string): string {
   const n = parseOrThrow(EventName, v, field);
-  const name: string = isBlank(n) ? "pageview" : n;
+  const name: string = isBlank(n) ? "pageview" : canonicalName(site, n);
   const problems: Problem[] = [];
   checkName(problems, name, site, field);
   throwFirst(problems);

@@ -54,6 +54,24 @@ export async function getSiteByIngestHash(db: D1Database, hash: string): Promise
   return row ? toRecord(row) : null;
 }
 
+/**
+ * The site one of whose `domains` is exactly `domain` (lower-case), first by id when several list
+ * it: how Plausible's `domain` finds a site that is not named after it.
+ */
+export async function getSiteByDomain(db: D1Database, domain: string): Promise<SiteRecord | null> {
+  const row = await db
+    .prepare(
+      `SELECT s.*
+         FROM sites AS s, json_each(s.config, '$.domains') AS d
+        WHERE d.value = ?
+        ORDER BY s.id
+        LIMIT 1`,
+    )
+    .bind(domain)
+    .first<SiteRow>();
+  return row ? toRecord(row) : null;
+}
+
 export async function listSites(db: D1Database): Promise<SiteRecord[]> {
   const { results } = await db.prepare(`SELECT * FROM sites ORDER BY id`).all<SiteRow>();
   return results.map(toRecord);

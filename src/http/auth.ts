@@ -20,7 +20,7 @@ export function clientIp(request: Request): string {
  * answers 429 once the AUTH_LIMITER budget is spent, else 401/403. Correct keys never reach here,
  * so authenticated calls are never rate limited.
  */
-async function authFailure(env: Env, request: Request, status: 401 | 403, code: string, message: string): Promise<never> {
+async function authFailure(env: Env, request: Request, status: 401 | 403, code: string, message: string, scheme = "Bearer"): Promise<never> {
   const limiter = env.AUTH_LIMITER as RateLimit | undefined;
   if (limiter) {
     const { success } = await limiter.limit({ key: `auth:${clientIp(request)}` });
@@ -28,7 +28,7 @@ async function authFailure(env: Env, request: Request, status: 401 | 403, code: 
       throw new HttpError(429, "rate_limited", "Too many failed authentication attempts; wait a minute.", undefined, { "retry-after": "60" });
     }
   }
-  throw new HttpError(status, code, message, undefined, status === 401 ? { "www-authenticate": "Bearer" } : undefined);
+  throw new HttpError(status, code, message, undefined, status === 401 ? { "www-authenticate": scheme === "Basic" ? 'Basic realm="edgetally"' : scheme } : undefined);
 }
 
 /**
@@ -56,13 +56,37 @@ export async function requireAdmin(request: Request, env: Env): Promise<void> {
 }
 
 /** Requires a site's ingest key and returns that site. */
-export async function requireIngestKey(request: Request, env: Env): Promise<SiteRecord> {
+export async function requireIngestKey(request: Request, env: Env, scheme: "Bearer" | "Basic" = "Bearer"): Promise<SiteRecord> {
   const token = bearer(request);
-  if (!token) return authFailure(env, request, 401, "unauthorized", "Send the site's ingest key as `Authorization: Bearer <ingest_key>`.");
+  if (!token) {
+    return scheme === "Basic"
+      ? authFailure(env, request, 401, "unauthorized", "Send the site's ingest key as HTTP Basic auth: the key as user, an empty password.", "Basic")
+      : authFailure(env, request, 401, "unauthorized", "Send the site's ingest key as `Authorization: Bearer <ingest_key>`.");
+  }
   const hash = await hashKey(token);
   const site = await getSiteByIngestHash(env.DB, hash);
   if (!site || !safeEqual(site.ingestKeyHash, hash)) {
     return authFailure(env, request, 403, "forbidden", "The ingest key is not valid (a read key cannot write).");
+  }
+  return site;
+}
+
+/**
+ * Requires a site's ingest key as HTTP Basic auth, user = the key, empty password: how Segment's
+ * libraries send their write key (CONTRACT.md v1.1 "Drop-in endpoints"). A Bearer key works too.
+ */
+export async function requireBasicIngestKey(request: Request, env: Env): Promise<SiteRecord> {
+  const h = request.headers.get("authorization");
+  const m = h ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(h) : null;
+  if (!m) return requireIngestKey(request, env, "Basic");
+  let user = "";
+  try {
+    user = atob(m[1]!).split(":")[0]!;
+  } catch {}
+  const hash = await hashKey(user);
+  const site = user === "" ? null : await getSiteByIngestHash(env.DB, hash);
+  if (!site || !safeEqual(site.ingestKeyHash, hash)) {
+    return authFailure(env, request, 403, "forbidden", "The write key is not valid: use the site's ingest key as the user, with an empty password.");
   }
   return site;
 }

@@ -4,7 +4,7 @@ import type { CleanEvent } from "../collect/event";
 import type { SiteRecord } from "../db/sites";
 import type { Problem } from "../http/errors";
 import { saltKey, visitorHash } from "../privacy/visitor";
-import { liveHit } from "../live/hit";
+import { liveHit, type LiveVia } from "../live/hit";
 import { recordLive } from "../live/record";
 import { knownLiveSessionUntil } from "../live/session";
 import { getSiteCached } from "../sites/cache";
@@ -66,7 +66,7 @@ function tierLimiter(env: Env, tier: CollectTier): RateLimit | undefined {
  * Shows the hits of one request in their sites' live test views (src/live/record.ts); a site
  * without a running session costs a Map lookup. `rateLimited`: the request was over the limit.
  */
-export function recordBrowserLive(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: "pixel" | "beacon", now: number): Promise<void> {
+export function recordBrowserLive(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: LiveVia, now: number): Promise<void> {
   // The common case, decided without creating a promise: no site of these hits has a session.
   for (const h of hits) if (h.site !== null && knownLiveSessionUntil(h.site.config.id, now) !== null) return recordSites(db, hits, rateLimited, via, now);
   return NOTHING;
@@ -74,7 +74,7 @@ export function recordBrowserLive(db: D1Database, hits: readonly BrowserHit[], r
 
 const NOTHING = Promise.resolve();
 
-async function recordSites(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: "pixel" | "beacon", now: number): Promise<void> {
+async function recordSites(db: D1Database, hits: readonly BrowserHit[], rateLimited: boolean, via: LiveVia, now: number): Promise<void> {
   const sites = new Map<string, SiteRecord>();
   for (const h of hits) if (h.site) sites.set(h.site.config.id, h.site);
   for (const site of sites.values()) {

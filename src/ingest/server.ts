@@ -1,12 +1,12 @@
 import { protectEventId } from "../collect/event-id";
-import { checkServerEvent } from "../collect/server";
+import { checkServerEvent, type CheckedServerEvent } from "../collect/server";
 import { writeEvents, type StoredEvent } from "../db/events";
 import type { SiteRecord } from "../db/sites";
 import * as v from "valibot";
 import { isObject } from "../http/body";
 import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
-import { liveHit, type LiveHit } from "../live/hit";
+import { liveHit, type LiveHit, type LiveVia } from "../live/hit";
 import { newMessageId } from "./message";
 import type { TestEvent } from "./test-events";
 import { EventsBody, SERVER_MAX_EVENTS } from "../schemas/server-event";
@@ -44,13 +44,36 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
     throw new HttpError(400, p.code, p.message, p.field ?? "events");
   }
   const raws: unknown[] = r.output.events;
-  const checked = raws.map((raw, index) => checkServerEvent(raw, index, site.config, now));
+  return ingestChecked(db, site, raws.map((raw, index) => ({ index, checked: checkServerEvent(raw, index, site.config, now), sentName: isObject(raw) ? raw.name : undefined })), "server", now);
+}
+
+/** One checked event of a server batch, at `index` in its request. */
+export interface IndexedEvent {
+  index: number;
+  checked: CheckedServerEvent;
+  /** the name as sent, for the live view of an event whose name is wrong */
+  sentName: unknown;
+}
+
+/**
+ * The write step of every server path (`/v1/events` and Segment's, src/routes/segment.ts):
+ * rejects the events with problems, hands test events off, and writes the valid ones
+ * synchronously in one D1 round trip so the answer can count duplicates.
+ */
+export async function ingestChecked(db: D1Database, site: SiteRecord, events: readonly IndexedEvent[], via: LiveVia, now: number): Promise<ServerIngest> {
   const rejected: ServerAnswer["rejected"] = [];
   const tests: TestEvent[] = [];
   const valid: { index: number; item: Promise<StoredEvent> }[] = [];
-  checked.forEach(({ event, problems, client, test }, index) => {
-    if (!event || problems.length > 0) return void rejected.push({ index, error: problems[0]! });
-    if (test) return void tests.push({ event, client });
+  for (const { index, checked } of events) {
+    const { event, problems, client, test } = checked;
+    if (!event || problems.length > 0) {
+      rejected.push({ index, error: problems[0]! });
+      continue;
+    }
+    if (test) {
+      tests.push({ event, client });
+      continue;
+    }
     const item = (async () => ({
       id: newMessageId(),
       event: {
@@ -60,17 +83,16 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
       },
     }))();
     valid.push({ index, item });
-  });
+  }
   const items = await Promise.all(valid.map((v) => v.item));
   const { duplicates } = await writeEvents(db, items);
   const duplicated = new Set(duplicates.map((i) => valid[i]!.index));
   return {
     answer: { accepted: items.length + tests.length - duplicates.length, duplicates: duplicates.length, rejected },
     live: () =>
-      checked.map(({ event, problems, test }, index) => {
-        const raw = raws[index];
-        return liveHit("server", now, event, isObject(raw) ? raw.name : undefined, problems, { test, duplicate: duplicated.has(index) });
-      }),
+      events.map(({ index, checked: { event, problems, test }, sentName }) =>
+        liveHit(via, now, event, sentName, problems, { test, duplicate: duplicated.has(index) }),
+      ),
     tests,
   };
 }

@@ -111,7 +111,7 @@ function beaconHits(body: unknown): HitFields[] {
 }
 
 /** CORS: echo an Origin that is one of the hits' sites' domains. */
-function corsHeaders(req: Request, hits: readonly BrowserHit[]): Record<string, string> {
+export function corsHeaders(req: Request, hits: readonly BrowserHit[]): Record<string, string> {
   const origin = req.headers.get("origin");
   const host = hostOf(origin);
   const ok = origin !== null && host !== null && hits.some((h) => h.site && hostMatches(host, h.site.config.domains));

@@ -145,6 +145,15 @@ function checkAliases(aliases: Record<string, string>, goals: Goal[]): void {
   }
 }
 
+/**
+ * The site's own name for an event name another tool sends (`aliases`, CONTRACT.md v1.1): the
+ * alias target, else `name` unchanged. Every collection path reads names through this once.
+ */
+export function canonicalName(site: SiteConfig, name: string): string {
+  const aliases = site.aliases;
+  return aliases !== undefined && Object.hasOwn(aliases, name) ? aliases[name]! : name;
+}
+
 /** The goal named `name`, if any. */
 export function goalOf(site: SiteConfig, name: string): Goal | undefined {
   return site.goals.find((g) => g.name === name);
