@@ -8,6 +8,7 @@ import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
 import { liveHit, type LiveHit } from "../live/hit";
 import { newMessageId } from "./message";
+import { destinationsFor, type Stored } from "../forward/enqueue";
 import type { TestEvent } from "./test-events";
 import { EventsBody, SERVER_MAX_EVENTS } from "../schemas/server-event";
 import { FIRST_ONLY, problemOf } from "../schemas/issues";
@@ -29,6 +30,8 @@ export interface ServerIngest {
   live: () => LiveHit[];
   /** valid test events: answered as accepted, never stored (src/ingest/test-events.ts) */
   tests: TestEvent[];
+  /** the stored conversions (not duplicates) with what forwarding needs; consent.ad_user_data false is left out */
+  forward: Stored[];
 }
 
 /**
@@ -48,9 +51,9 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
   const rejected: ServerAnswer["rejected"] = [];
   const tests: TestEvent[] = [];
   const valid: { index: number; item: Promise<StoredEvent> }[] = [];
-  checked.forEach(({ event, problems, client, test }, index) => {
+  checked.forEach(({ event, problems, client, test, extras }, index) => {
     if (!event || problems.length > 0) return void rejected.push({ index, error: problems[0]! });
-    if (test) return void tests.push({ event, client });
+    if (test) return void tests.push({ event, client, extras });
     const item = (async () => ({
       id: newMessageId(),
       event: {
@@ -64,6 +67,18 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
   const items = await Promise.all(valid.map((v) => v.item));
   const { duplicates } = await writeEvents(db, items);
   const duplicated = new Set(duplicates.map((i) => valid[i]!.index));
+  const forward: Stored[] = [];
+  items.forEach((item, i) => {
+    const { index } = valid[i]!;
+    const { event, client, extras } = checked[index]!;
+    if (duplicated.has(index) || !event || extras.consent?.ad_user_data === false || destinationsFor(site, event.name).length === 0) return;
+    forward.push({
+      site,
+      key: item.event.event_id ?? item.id,
+      event: item.event,
+      forward: { event_id: event.event_id, ip: client?.ip ?? null, user_agent: client?.userAgent ?? null, user: extras.user ?? null, click_ids: extras.click_ids ?? null },
+    });
+  });
   return {
     answer: { accepted: items.length + tests.length - duplicates.length, duplicates: duplicates.length, rejected },
     live: () =>
@@ -72,5 +87,6 @@ export async function ingestServerEvents(db: D1Database, site: SiteRecord, body:
         return liveHit("server", now, event, isObject(raw) ? raw.name : undefined, problems, { test, duplicate: duplicated.has(index) });
       }),
     tests,
+    forward,
   };
 }

@@ -5,6 +5,7 @@ import { json } from "../http/errors";
 import { ingestServerEvents, SERVER_MAX_BYTES } from "../ingest/server";
 import { handOffTestEvents } from "../ingest/test-events";
 import { recordLive } from "../live/record";
+import { forwardStored } from "../forward/enqueue";
 
 /**
  * POST /v1/events — `200 {"accepted", "duplicates", "rejected"}`; written before answering. The
@@ -13,8 +14,9 @@ import { recordLive } from "../live/record";
 export async function postEvents(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const site = await requireIngestKey(req, env);
   const now = Date.now();
-  const { answer, live, tests } = await ingestServerEvents(env.DB, site, await readJsonBody(req, SERVER_MAX_BYTES), now);
+  const { answer, live, tests, forward } = await ingestServerEvents(env.DB, site, await readJsonBody(req, SERVER_MAX_BYTES), now);
   ctx.waitUntil(recordLive(env.DB, site, live, now));
+  if (forward.length > 0) ctx.waitUntil(forwardStored(env, forward).catch((err) => console.error("edgetally: forwarding failed", err instanceof Error ? err.message : String(err))));
   if (tests.length > 0) ctx.waitUntil(handOffTestEvents(env, site, tests).catch((err) => console.error("edgetally: test events not handed off", err)));
   return json(answer);
 }
