@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             // Forwarding (test/forward): a fixed test key, and the platforms at fake hosts (fetch is stubbed there).
             DESTINATIONS_KEY: "dGVzdC1kZXN0aW5hdGlvbnMta2V5LTMyLWJ5dGVzISE=",
             META_API_URL: "https://meta.test",
+            GOOGLE_ADS_API_URL: "https://googleads.test",
+            GOOGLE_OAUTH_URL: "https://oauth.test",
           },
         },
       }),

@@ -45,14 +45,15 @@ function clickIdsOf(c: ClickIds | null | undefined): ClickIds {
 export async function jobsFor(site: SiteRecord, key: string, event: CleanEvent, ctx: ForwardContext, test: boolean): Promise<ForwardJob[]> {
   const jobs: ForwardJob[] = [];
   for (const d of destinationsFor(site, event.name)) {
-    if (test && !d.test_event_code) continue;
+    const code = "test_event_code" in d ? d.test_event_code : null;
+    if (test && !code) continue;
     jobs.push({
       v: 1,
       job: crypto.randomUUID(),
       site: site.config.id,
       destination: d.id,
       key: test ? `test:${crypto.randomUUID()}` : key,
-      test: test ? d.test_event_code! : null,
+      test: test ? code : null,
       event: {
         event_id: ctx.event_id,
         goal: event.name,

@@ -19,13 +19,14 @@ export const SECRET_MAX = 2048;
 export const WEBHOOK_SECRET_MIN = 16;
 
 /** The destination types accepted (each has its file in src/forward/). */
-export const DESTINATION_TYPES = ["webhook", "meta"] as const;
+export const DESTINATION_TYPES = ["webhook", "meta", "google_ads"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** The secret (write-only) fields of each type. */
 export const SECRET_FIELDS: Record<DestinationType, readonly string[]> = {
   webhook: ["secret"],
   meta: ["access_token"],
+  google_ads: ["developer_token", "client_secret", "refresh_token"],
 };
 
 const UNKNOWN = say("unknown_field", "Unknown field `{field}`.");
@@ -63,7 +64,7 @@ const webhookUrl = v.pipe(
 
 const PIXEL = say("invalid_pixel_id", "`pixel_id` is the Meta dataset (pixel) id: 5–20 digits.");
 
-const kind = (type: DestinationType) => v.literal(type, say("invalid_destination_type", `\`type\` is one of ${DESTINATION_TYPES.join(", ")}.`));
+const kind = <T extends DestinationType>(type: T) => v.literal(type, say("invalid_destination_type", `\`type\` is one of ${DESTINATION_TYPES.join(", ")}.`));
 const says = objectSays(say("invalid_destination", "Each destination is an object with `id`, `type` and `events`."), { unknown: UNKNOWN });
 // v.variant needs plain object schemas (not the pipes of issues.ts strictObject); it checks the object itself.
 
@@ -76,9 +77,28 @@ export const MetaDestination = v.strictObject(
   says,
 );
 
+const CUSTOMER = say("invalid_customer_id", "`{field}` is a Google Ads customer id: 10 digits, without dashes.");
+const customerId = v.pipe(v.string(CUSTOMER), v.regex(/^\d{10}$/, CUSTOMER));
+const CLIENT_ID = say("invalid_client_id", "`client_id` is the OAuth client id of a Google Cloud project (…apps.googleusercontent.com).");
+/** Google Ads has no test code: its test events are never forwarded (there is no `test_event_code`). */
+export const GoogleAdsDestination = v.strictObject(
+  {
+    id,
+    type: kind("google_ads"),
+    events,
+    customer_id: customerId,
+    login_customer_id: v.optional(v.nullable(customerId), null),
+    developer_token: secret("developer_token"),
+    client_id: v.pipe(v.string(CLIENT_ID), v.minLength(1, CLIENT_ID), v.maxLength(256, CLIENT_ID)),
+    client_secret: secret("client_secret"),
+    refresh_token: secret("refresh_token"),
+  },
+  says,
+);
+
 export const Destination = v.variant(
   "type",
-  [WebhookDestination, MetaDestination],
+  [WebhookDestination, MetaDestination, GoogleAdsDestination],
   say("invalid_destination_type", `Each destination has a \`type\`: one of ${DESTINATION_TYPES.join(", ")}.`),
 );
 
@@ -89,4 +109,5 @@ export const Destinations = v.pipe(
 
 export type WebhookDestination = v.InferOutput<typeof WebhookDestination>;
 export type MetaDestination = v.InferOutput<typeof MetaDestination>;
+export type GoogleAdsDestination = v.InferOutput<typeof GoogleAdsDestination>;
 export type Destination = v.InferOutput<typeof Destination>;

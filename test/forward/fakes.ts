@@ -14,6 +14,8 @@ export const WEBHOOK_SECRET = "whsec-0123456789abcdef";
 export const META_TOKEN = "EAAB-test-token-7890";
 export const PIXEL = "123456789012345";
 
+export const GADS = { customer_id: "1234567890", developer_token: "dev-token-AbCd", client_id: "123-abc.apps.googleusercontent.com", client_secret: "GOCSPX-secret-9876", refresh_token: "1//refresh-token-5432" };
+
 export type Answer = { status: number; body?: unknown } | "timeout" | "network";
 
 export interface Recorded {
@@ -58,16 +60,59 @@ function checkMeta(url: URL, raw: string): string[] {
   return p;
 }
 
+/** Google's OAuth token endpoint: a form with grant_type=refresh_token and the client's credentials. */
+function checkOAuth(url: URL, headers: Headers, raw: string): string[] {
+  const p: string[] = [];
+  if (url.pathname !== "/token") p.push(`bad path ${url.pathname}`);
+  if (!String(headers.get("content-type")).startsWith("application/x-www-form-urlencoded")) p.push("not a form");
+  const f = new URLSearchParams(raw);
+  if (f.get("grant_type") !== "refresh_token" || f.get("client_id") !== GADS.client_id || f.get("client_secret") !== GADS.client_secret || f.get("refresh_token") !== GADS.refresh_token) p.push("invalid_grant");
+  return p;
+}
+
+/** Google Ads uploadClickConversions: path, bearer token from the refresh, developer token, ≤ 2,000 conversions, partialFailure. */
+function checkGoogleAds(url: URL, headers: Headers, raw: string, tokens: Set<string>): string[] {
+  const p: string[] = [];
+  if (url.pathname !== `/v21/customers/${GADS.customer_id}:uploadClickConversions`) p.push(`bad path ${url.pathname}`);
+  if (!tokens.has(String(headers.get("authorization")).replace(/^Bearer /, ""))) p.push("UNAUTHENTICATED");
+  if (headers.get("developer-token") !== GADS.developer_token) p.push("DEVELOPER_TOKEN_INVALID");
+  const b = JSON.parse(raw) as { conversions?: Record<string, unknown>[]; partialFailure?: unknown };
+  if (b.partialFailure !== true) p.push("partialFailure must be true");
+  if (!Array.isArray(b.conversions) || b.conversions.length === 0 || b.conversions.length > 2000) p.push("1–2000 conversions");
+  for (const c of b.conversions ?? []) {
+    if (!/^customers\/\d{10}\/conversionActions\/\d+$/.test(String(c.conversionAction))) p.push("bad conversionAction");
+    if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+00:00$/.test(String(c.conversionDateTime))) p.push("bad conversionDateTime");
+    if (["gclid", "gbraid", "wbraid"].filter((k) => k in c).length > 1) p.push("only one of gclid, gbraid, wbraid");
+    for (const id of (c.userIdentifiers ?? []) as Record<string, string>[]) for (const v of Object.values(id)) if (!hex64.test(v)) p.push("identifiers must be SHA-256 hashes");
+  }
+  return p;
+}
+
 /** A fake of every platform. `answers` are used in order for each request (then 200). */
 export function fakePlatforms(answers: Answer[] = []) {
   const requests: Recorded[] = [];
   const queue = [...answers];
+  const tokens = new Set<string>();
+  let issued = 0;
   const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     const raw = await req.text();
     const url = new URL(req.url);
-    const problems = url.host === "hooks.test" ? await checkWebhook(url, req.headers, raw) : url.host === "meta.test" ? checkMeta(url, raw) : [`no such platform ${url.host}`];
-    requests.push({ url: req.url, headers: Object.fromEntries(req.headers), body: JSON.parse(raw) as Record<string, unknown>, problems });
+    const problems =
+      url.host === "hooks.test" ? await checkWebhook(url, req.headers, raw)
+      : url.host === "meta.test" ? checkMeta(url, raw)
+      : url.host === "oauth.test" ? checkOAuth(url, req.headers, raw)
+      : url.host === "googleads.test" ? checkGoogleAds(url, req.headers, raw, tokens)
+      : [`no such platform ${url.host}`];
+    const body = url.host === "oauth.test" ? Object.fromEntries(new URLSearchParams(raw)) : (JSON.parse(raw) as Record<string, unknown>);
+    requests.push({ url: req.url, headers: Object.fromEntries(req.headers), body, problems });
+    if (url.host === "oauth.test") {
+      if (problems.length > 0) return Response.json({ error: "invalid_grant", error_description: "Bad Request" }, { status: 400 });
+      const token = `ya29.test-${++issued}`;
+      tokens.add(token);
+      return Response.json({ access_token: token, expires_in: 3599, token_type: "Bearer" });
+    }
+    if (url.host === "googleads.test" && problems.includes("UNAUTHENTICATED")) return Response.json({ error: { code: 401, message: "Request is missing required authentication credential.", status: "UNAUTHENTICATED" } }, { status: 401 });
     if (problems.length > 0) {
       const message = problems.join("; ");
       return Response.json(url.host === "meta.test" ? { error: { message, type: "OAuthException", code: 100 } } : { error: message }, { status: 400 });
@@ -81,7 +126,7 @@ export function fakePlatforms(answers: Answer[] = []) {
     }
     return Response.json(a.body ?? (url.host === "meta.test" ? { events_received: 1, fbtrace_id: "AbC" } : { ok: true }), { status: a.status });
   }) as typeof fetch;
-  return { fetch: fetcher, requests };
+  return { fetch: fetcher, requests, revokeTokens: () => tokens.clear() };
 }
 
 /** A queue stand-in that records what is sent. */
