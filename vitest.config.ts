@@ -21,6 +21,8 @@ export default defineConfig(async () => {
             META_API_URL: "https://meta.test",
             GOOGLE_ADS_API_URL: "https://googleads.test",
             GOOGLE_OAUTH_URL: "https://oauth.test",
+            TIKTOK_API_URL: "https://tiktok.test",
+            LINKEDIN_API_URL: "https://linkedin.test",
           },
         },
       }),

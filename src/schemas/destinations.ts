@@ -19,7 +19,7 @@ export const SECRET_MAX = 2048;
 export const WEBHOOK_SECRET_MIN = 16;
 
 /** The destination types accepted (each has its file in src/forward/). */
-export const DESTINATION_TYPES = ["webhook", "meta", "google_ads"] as const;
+export const DESTINATION_TYPES = ["webhook", "meta", "google_ads", "tiktok", "linkedin"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** The secret (write-only) fields of each type. */
@@ -27,6 +27,8 @@ export const SECRET_FIELDS: Record<DestinationType, readonly string[]> = {
   webhook: ["secret"],
   meta: ["access_token"],
   google_ads: ["developer_token", "client_secret", "refresh_token"],
+  tiktok: ["access_token"],
+  linkedin: ["access_token"],
 };
 
 const UNKNOWN = say("unknown_field", "Unknown field `{field}`.");
@@ -96,9 +98,18 @@ export const GoogleAdsDestination = v.strictObject(
   says,
 );
 
+const PIXEL_CODE = say("invalid_pixel_code", "`pixel_code` is the TikTok pixel code: 10–40 capital letters and digits.");
+export const TiktokDestination = v.strictObject(
+  { id, type: kind("tiktok"), events, pixel_code: v.pipe(v.string(PIXEL_CODE), v.regex(/^[A-Z0-9]{10,40}$/, PIXEL_CODE)), access_token: secret("access_token"), test_event_code: testCode },
+  says,
+);
+
+/** LinkedIn has no test code: its test events are never forwarded. `events` values: a conversion rule id or its URN. */
+export const LinkedinDestination = v.strictObject({ id, type: kind("linkedin"), events, access_token: secret("access_token") }, says);
+
 export const Destination = v.variant(
   "type",
-  [WebhookDestination, MetaDestination, GoogleAdsDestination],
+  [WebhookDestination, MetaDestination, GoogleAdsDestination, TiktokDestination, LinkedinDestination],
   say("invalid_destination_type", `Each destination has a \`type\`: one of ${DESTINATION_TYPES.join(", ")}.`),
 );
 
@@ -110,4 +121,6 @@ export const Destinations = v.pipe(
 export type WebhookDestination = v.InferOutput<typeof WebhookDestination>;
 export type MetaDestination = v.InferOutput<typeof MetaDestination>;
 export type GoogleAdsDestination = v.InferOutput<typeof GoogleAdsDestination>;
+export type TiktokDestination = v.InferOutput<typeof TiktokDestination>;
+export type LinkedinDestination = v.InferOutput<typeof LinkedinDestination>;
 export type Destination = v.InferOutput<typeof Destination>;

@@ -42,7 +42,8 @@ describe("destinations", () => {
 
   it("refuses unknown types, platforms not implemented, foreign goals, duplicate ids and bad fields", async () => {
     const cases: [unknown, string, string][] = [
-      [{ ...hook, type: "tiktok" }, "invalid_destination_type", "destinations.0.type"],
+      [{ ...hook, type: "snapchat" }, "invalid_destination_type", "destinations.0.type"],
+      [{ ...hook, type: "tiktok" }, "required", "destinations.0.pixel_code"],
       [{ ...hook, events: { refund: "refund" } }, "unknown_goal", "destinations.0.events.refund"],
       [{ ...hook, url: "http://crm.example/x" }, "invalid_url", "destinations.0.url"],
       [{ ...hook, secret: "short" }, "invalid_secret", "destinations.0.secret"],

@@ -16,6 +16,9 @@ export const PIXEL = "123456789012345";
 
 export const GADS = { customer_id: "1234567890", developer_token: "dev-token-AbCd", client_id: "123-abc.apps.googleusercontent.com", client_secret: "GOCSPX-secret-9876", refresh_token: "1//refresh-token-5432" };
 
+export const TIKTOK = { pixel_code: "C4ABCDEF1234567890", access_token: "tt-access-token-4321" };
+export const LINKEDIN_TOKEN = "AQV-linkedin-token-8765";
+
 export type Answer = { status: number; body?: unknown } | "timeout" | "network";
 
 export interface Recorded {
@@ -88,6 +91,33 @@ function checkGoogleAds(url: URL, headers: Headers, raw: string, tokens: Set<str
   return p;
 }
 
+/** TikTok Events API 2.0: path, Access-Token, event_source web, data ≤ 1,000, hashed user fields. Errors are HTTP 200 with a code. */
+function checkTiktok(url: URL, headers: Headers, raw: string): string[] {
+  const p: string[] = [];
+  if (url.pathname !== "/open_api/v1.3/event/track/") p.push(`bad path ${url.pathname}`);
+  if (headers.get("access-token") !== TIKTOK.access_token) p.push("Access token is incorrect or has been revoked.");
+  const b = JSON.parse(raw) as { event_source?: unknown; event_source_id?: unknown; data?: Record<string, unknown>[] };
+  if (b.event_source !== "web" || b.event_source_id !== TIKTOK.pixel_code) p.push("event_source web with the pixel code");
+  if (!Array.isArray(b.data) || b.data.length === 0 || b.data.length > 1000) p.push("data must hold 1–1000 events");
+  for (const e of b.data ?? []) {
+    if (typeof e.event !== "string" || typeof e.event_time !== "number") p.push("event and event_time required");
+    const u = (e.user ?? {}) as Record<string, unknown>;
+    for (const k of ["email", "phone", "external_id"]) if (k in u && !hex64.test(String(u[k]))) p.push(`${k} must be a SHA-256 hash`);
+  }
+  return p;
+}
+
+/** LinkedIn Conversions API BATCH_CREATE: path, token, versions, each element with a conversion URN and a user id. */
+function checkLinkedin(url: URL, headers: Headers, raw: string): string[] {
+  const p: string[] = [];
+  if (url.pathname !== "/rest/conversionEvents") p.push(`bad path ${url.pathname}`);
+  if (headers.get("authorization") !== `Bearer ${LINKEDIN_TOKEN}`) p.push("Invalid access token");
+  if (!/^\d{6}$/.test(String(headers.get("linkedin-version"))) || headers.get("x-restli-protocol-version") !== "2.0.0" || headers.get("x-restli-method") !== "BATCH_CREATE") p.push("missing Rest.li headers");
+  const b = JSON.parse(raw) as { elements?: Record<string, unknown>[] };
+  if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 5000) p.push("1–5000 elements");
+  return p;
+}
+
 /** A fake of every platform. `answers` are used in order for each request (then 200). */
 export function fakePlatforms(answers: Answer[] = []) {
   const requests: Recorded[] = [];
@@ -96,13 +126,15 @@ export function fakePlatforms(answers: Answer[] = []) {
   let issued = 0;
   const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
-    const raw = await req.text();
+    const raw = new TextDecoder().decode(await req.arrayBuffer());
     const url = new URL(req.url);
     const problems =
       url.host === "hooks.test" ? await checkWebhook(url, req.headers, raw)
       : url.host === "meta.test" ? checkMeta(url, raw)
       : url.host === "oauth.test" ? checkOAuth(url, req.headers, raw)
       : url.host === "googleads.test" ? checkGoogleAds(url, req.headers, raw, tokens)
+      : url.host === "tiktok.test" ? checkTiktok(url, req.headers, raw)
+      : url.host === "linkedin.test" ? checkLinkedin(url, req.headers, raw)
       : [`no such platform ${url.host}`];
     const body = url.host === "oauth.test" ? Object.fromEntries(new URLSearchParams(raw)) : (JSON.parse(raw) as Record<string, unknown>);
     requests.push({ url: req.url, headers: Object.fromEntries(req.headers), body, problems });
@@ -113,6 +145,15 @@ export function fakePlatforms(answers: Answer[] = []) {
       return Response.json({ access_token: token, expires_in: 3599, token_type: "Bearer" });
     }
     if (url.host === "googleads.test" && problems.includes("UNAUTHENTICATED")) return Response.json({ error: { code: 401, message: "Request is missing required authentication credential.", status: "UNAUTHENTICATED" } }, { status: 401 });
+    if (url.host === "tiktok.test" && problems.length > 0) return Response.json({ code: 40002, message: problems.join("; "), request_id: "r" });
+    if (url.host === "linkedin.test" && problems.length === 0) {
+      // Per element: one without any user id is refused on its own, as LinkedIn does.
+      const els = (body.elements as { user?: { userIds?: unknown[] } }[]).map((e) => ((e.user?.userIds ?? []).length > 0 ? { status: 201 } : { status: 400, error: { message: "At least one user id is required." } }));
+      const a = queue.shift() ?? { status: 200 };
+      if (a === "network") throw new TypeError("Network connection lost.");
+      if (a !== "timeout" && a.status !== 200) return Response.json(a.body ?? { message: "LinkedIn says no", status: a.status }, { status: a.status });
+      return Response.json({ elements: els });
+    }
     if (problems.length > 0) {
       const message = problems.join("; ");
       return Response.json(url.host === "meta.test" ? { error: { message, type: "OAuthException", code: 100 } } : { error: message }, { status: 400 });
@@ -124,7 +165,8 @@ export function fakePlatforms(answers: Answer[] = []) {
         req.signal.addEventListener("abort", () => reject(req.signal.reason));
       });
     }
-    return Response.json(a.body ?? (url.host === "meta.test" ? { events_received: 1, fbtrace_id: "AbC" } : { ok: true }), { status: a.status });
+    const ok = url.host === "meta.test" ? { events_received: 1, fbtrace_id: "AbC" } : url.host === "tiktok.test" ? { code: 0, message: "OK", request_id: "r" } : { ok: true };
+    return Response.json(a.body ?? ok, { status: a.status });
   }) as typeof fetch;
   return { fetch: fetcher, requests, revokeTokens: () => tokens.clear() };
 }

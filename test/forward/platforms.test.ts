@@ -137,3 +137,52 @@ describe("Google Ads click conversions", () => {
     expect(googleEmail("jane.doe@example.com")).toBe("jane.doe@example.com");
   });
 });
+
+describe("TikTok Events API 2.0", () => {
+  const tt = { id: "tt", type: "tiktok", pixel_code: "C4ABCDEF1234567890", access_token: "tt-access-token-4321", test_event_code: "TEST4321", events: { purchase: "CompletePayment" } };
+  it("sends web events with hashed email/phone/external_id, ttclid, IP and user agent; reads TikTok's code for the outcome", async () => {
+    await createSite({ id: "pf-tt", domains: ["shop.example"], goals: [{ name: "purchase" }], destinations: [tt] }).then(async (site) => {
+      const t = now() - 30;
+      const jobs = await jobsOf(site, [{ name: "purchase", event_id: "t-1", time: t, url: "https://shop.example/done", value: 5, currency: "GBP", client: { ip: IP, user_agent: UA }, user: { email: " A@B.example ", phone: "+44 20 7946 0958", external_id: "U-9" }, click_ids: { ttclid: "E.C.P.ttclid-1" } }]);
+      const d = await deliver(jobs);
+      const r = d.requests[0]!;
+      expect(r.problems).toEqual([]);
+      expect(r.url).toBe("https://tiktok.test/open_api/v1.3/event/track/");
+      expect(r.body).toEqual({
+        event_source: "web", event_source_id: tt.pixel_code,
+        data: [{ event: "CompletePayment", event_time: t, event_id: "t-1", user: { ttclid: "E.C.P.ttclid-1", email: await sha256Hex("a@b.example"), phone: await sha256Hex("+442079460958"), external_id: await sha256Hex("u-9"), ip: IP, user_agent: UA }, properties: { value: 5, currency: "GBP" }, page: { url: "https://shop.example/done" } }],
+      });
+      expect((await status("pf-tt"))[0]).toMatchObject({ delivered: 1 });
+      // HTTP 200 with a rate-limit code is retried; with a refusal code it fails with TikTok's message.
+      const more = await jobsOf(site, [{ name: "purchase", event_id: "t-2" }, { name: "purchase", event_id: "t-3", test: true }]);
+      const busy = await deliver(more.filter((j) => j.test === null), [{ status: 200, body: { code: 40100, message: "Too many requests" } }]);
+      expect(busy.retried).toHaveLength(1);
+      const refused = await deliver(more.filter((j) => j.test === null), [{ status: 200, body: { code: 40002, message: "Invalid event_time" } }]);
+      expect(refused.retried).toHaveLength(0);
+      expect((await status("pf-tt"))[0]).toMatchObject({ failed: 1, last_error: { status: 200, message: "40002: Invalid event_time" } });
+      const test = await deliver(more.filter((j) => j.test !== null));
+      expect(test.requests[0]!.body.test_event_code).toBe("TEST4321");
+    });
+  });
+});
+
+describe("LinkedIn Conversions API", () => {
+  const li = { id: "li", type: "linkedin", access_token: "AQV-linkedin-token-8765", events: { purchase: "4567" } };
+  it("batch-creates conversions with SHA256_EMAIL and the li_fat_id; an element refused alone fails alone", async () => {
+    const site = await createSite({ id: "pf-li", domains: ["shop.example"], goals: [{ name: "purchase" }], destinations: [li] });
+    const t = now() - 10;
+    const jobs = await jobsOf(site, [
+      { name: "purchase", event_id: "l-1", time: t, value: 99.5, currency: "EUR", user: { email: "Pat@Example.org" }, click_ids: { li_fat_id: "li-fat-uuid-1" } },
+      { name: "purchase", event_id: "l-2", time: t },
+    ]);
+    const d = await deliver(jobs);
+    const r = d.requests[0]!;
+    expect(r.problems).toEqual([]);
+    expect(r.url).toBe("https://linkedin.test/rest/conversionEvents");
+    expect((r.body.elements as unknown[])[0]).toEqual({
+      conversion: "urn:lla:llaPartnerConversion:4567", conversionHappenedAt: t * 1000, conversionValue: { currencyCode: "EUR", amount: "99.5" }, eventId: "l-1",
+      user: { userIds: [{ idType: "SHA256_EMAIL", idValue: await sha256Hex("pat@example.org") }, { idType: "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID", idValue: "li-fat-uuid-1" }] },
+    });
+    expect((await status("pf-li"))[0]).toMatchObject({ delivered: 1, failed: 1, last_error: { status: 400, message: "At least one user id is required." } });
+  });
+});
