@@ -12,7 +12,7 @@ import type { ForwardEvent, ForwardJob, Outcome, Platform, SendContext } from ".
  * https://developers.google.com/identity/protocols/oauth2/web-server#offline
  */
 
-export const GOOGLE_ADS_API_VERSION = "v21";
+export const GOOGLE_ADS_API_VERSION = "v24";
 /** NOTE: at most 2,000 conversions per uploadClickConversions request. */
 const BATCH_MAX = 2000;
 /** NOTE: a click conversion must be uploaded within 90 days of its click (the longest click-through window). */

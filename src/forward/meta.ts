@@ -9,7 +9,7 @@ import type { ForwardEvent, Platform } from "./types";
  * https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters
  */
 
-export const META_API_VERSION = "v22.0";
+export const META_API_VERSION = "v24.0";
 /** NOTE: "up to 1,000 events" per request (Conversions API, "Send Requests"). */
 const BATCH_MAX = 1000;
 /** NOTE: event_time may be at most 7 days in the past; older events are refused. */

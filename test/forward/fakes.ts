@@ -47,7 +47,7 @@ async function checkWebhook(url: URL, headers: Headers, raw: string): Promise<st
 /** Checks a Meta CAPI request as Graph API would: path, token, data ≤ 1,000, required fields, hashing. */
 function checkMeta(url: URL, raw: string): string[] {
   const p: string[] = [];
-  if (url.origin !== "https://meta.test" || url.pathname !== `/v22.0/${PIXEL}/events`) p.push(`bad path ${url.pathname}`);
+  if (url.origin !== "https://meta.test" || url.pathname !== `/v24.0/${PIXEL}/events`) p.push(`bad path ${url.pathname}`);
   const b = JSON.parse(raw) as { data?: Record<string, unknown>[]; access_token?: unknown; test_event_code?: unknown };
   if (b.access_token !== META_TOKEN) p.push("bad access_token");
   if (!Array.isArray(b.data) || b.data.length === 0 || b.data.length > 1000) p.push("data must hold 1–1000 events");
@@ -76,7 +76,7 @@ function checkOAuth(url: URL, headers: Headers, raw: string): string[] {
 /** Google Ads uploadClickConversions: path, bearer token from the refresh, developer token, ≤ 2,000 conversions, partialFailure. */
 function checkGoogleAds(url: URL, headers: Headers, raw: string, tokens: Set<string>): string[] {
   const p: string[] = [];
-  if (url.pathname !== `/v21/customers/${GADS.customer_id}:uploadClickConversions`) p.push(`bad path ${url.pathname}`);
+  if (url.pathname !== `/v24/customers/${GADS.customer_id}:uploadClickConversions`) p.push(`bad path ${url.pathname}`);
   if (!tokens.has(String(headers.get("authorization")).replace(/^Bearer /, ""))) p.push("UNAUTHENTICATED");
   if (headers.get("developer-token") !== GADS.developer_token) p.push("DEVELOPER_TOKEN_INVALID");
   const b = JSON.parse(raw) as { conversions?: Record<string, unknown>[]; partialFailure?: unknown };

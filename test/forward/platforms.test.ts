@@ -49,7 +49,7 @@ describe("Meta Conversions API", () => {
     expect(d.requests).toHaveLength(1);
     const r = d.requests[0]!;
     expect(r.problems).toEqual([]);
-    expect(r.url).toBe(`https://meta.test/v22.0/${PIXEL}/events`);
+    expect(r.url).toBe(`https://meta.test/v24.0/${PIXEL}/events`);
     const data = r.body.data as Record<string, unknown>[];
     expect(data[0]).toEqual({
       event_name: "Purchase", event_time: t, event_id: "m-1", action_source: "website", event_source_url: "https://shop.example/thanks",
@@ -97,7 +97,7 @@ describe("Google Ads click conversions", () => {
       { name: "purchase", event_id: "g-1", time: t, value: 80, currency: "USD", user: { email: "Jane.Doe@GoogleMail.com", phone: "+1 650-555-1212" }, click_ids: { gclid: "Cj0KCQ-gclid", gbraid: "0AAAA-gbraid" } },
       { name: "signup", event_id: "g-2", time: t, click_ids: { wbraid: "wb-1" } },
     ]);
-    const fake = fakePlatforms([{ status: 200, body: { results: [{}, { gclid: "x" }], partialFailureError: { code: 3, message: "Some conversions failed", details: [{ "@type": "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure", errors: [{ errorCode: { conversionUploadError: "UNPARSEABLE_GCLID" }, message: "The gclid could not be decoded.", location: { fieldPathElements: [{ fieldName: "conversions", index: 0 }, { fieldName: "gclid" }] } }] }] } } }]);
+    const fake = fakePlatforms([{ status: 200, body: { results: [{}, { gclid: "x" }], partialFailureError: { code: 3, message: "Some conversions failed", details: [{ "@type": "type.googleapis.com/google.ads.googleads.v24.errors.GoogleAdsFailure", errors: [{ errorCode: { conversionUploadError: "UNPARSEABLE_GCLID" }, message: "The gclid could not be decoded.", location: { fieldPathElements: [{ fieldName: "conversions", index: 0 }, { fieldName: "gclid" }] } }] }] } } }]);
     await deliver(jobs, [], fake);
     expect(fake.requests.map((r) => new URL(r.url).host)).toEqual(["oauth.test", "googleads.test"]);
     const up = fake.requests[1]!;
