@@ -12,9 +12,14 @@ CREATE TABLE forward_outbox (
   PRIMARY KEY (site, destination, event_key)
 ) WITHOUT ROWID;
 
+-- Counters of outbox rows purged after FORWARD_KEEP_MS (src/db/forward.ts purgeForward), so the
+-- status counts stay whole while the outbox stays small.
 CREATE TABLE forward_status (
   site               TEXT NOT NULL,
   destination        TEXT NOT NULL,
+  delivered          INTEGER NOT NULL DEFAULT 0,
+  failed             INTEGER NOT NULL DEFAULT 0,
+  expired            INTEGER NOT NULL DEFAULT 0,
   last_delivered_at  INTEGER,                -- unix ms
   last_error_at      INTEGER,                -- unix ms
   last_error_status  INTEGER,                -- the platform's HTTP status (0: network error or timeout)

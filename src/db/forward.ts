@@ -109,8 +109,10 @@ export async function destinationCounts(db: D1Database, site: string): Promise<D
          SELECT destination FROM forward_status WHERE site = ?1
        )
        SELECT n.destination,
-              COALESCE(c.delivered, 0) AS delivered, COALESCE(c.failed, 0) AS failed,
-              COALESCE(c.pending, 0) AS pending, COALESCE(c.expired, 0) AS expired,
+              COALESCE(c.delivered, 0) + COALESCE(s.delivered, 0) AS delivered,
+              COALESCE(c.failed, 0) + COALESCE(s.failed, 0) AS failed,
+              COALESCE(c.pending, 0) AS pending,
+              COALESCE(c.expired, 0) + COALESCE(s.expired, 0) AS expired,
               s.last_delivered_at, s.last_error_at, s.last_error_status, s.last_error_message
        FROM names AS n
        LEFT JOIN counts AS c ON c.destination = n.destination
@@ -119,4 +121,36 @@ export async function destinationCounts(db: D1Database, site: string): Promise<D
     .bind(site)
     .all<DestinationCounts>();
   return results;
+}
+
+/**
+ * How long an outbox row is kept: longer than a second copy of an event can arrive (48 h) plus
+ * the forward queue's retries (about 4 days), so "once per (destination, event)" holds.
+ */
+export const FORWARD_KEEP_MS = 14 * 86_400_000;
+
+/**
+ * 1 batch. Folds outbox rows last changed before `now - FORWARD_KEEP_MS` into their destination's
+ * counters and deletes them. A row still pending by then lost its job (a queue outage with D1
+ * trouble): it is counted as expired, never dropped silently. Returns the rows purged.
+ */
+export async function purgeForward(db: D1Database, now: number): Promise<number> {
+  const before = now - FORWARD_KEEP_MS;
+  const [, deleted] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO forward_status (site, destination, delivered, failed, expired)
+         SELECT site, destination, SUM(state = 'delivered'), SUM(state = 'failed'), SUM(state IN ('expired', 'pending'))
+         FROM forward_outbox
+         WHERE updated_at < ?1
+         GROUP BY site, destination
+         ON CONFLICT (site, destination) DO UPDATE SET
+           delivered = delivered + excluded.delivered,
+           failed = failed + excluded.failed,
+           expired = expired + excluded.expired`,
+      )
+      .bind(before),
+    db.prepare(`DELETE FROM forward_outbox WHERE updated_at < ?1`).bind(before),
+  ]);
+  return deleted?.meta.changes ?? 0;
 }

@@ -122,7 +122,16 @@ async function deliverGroup(env: Env, items: Item[], ctx: SendContext, direct: b
   const t = now();
   const expired = live.filter((x) => t - x.job.event.time * 1000 > platform.maxAgeMs);
   const fresh = live.filter((x) => t - x.job.event.time * 1000 <= platform.maxAgeMs);
-  const dest = await openDestination(stored, await destinationsKey(env.DESTINATIONS_KEY));
+  let dest: Destination;
+  try {
+    dest = await openDestination(stored, await destinationsKey(env.DESTINATIONS_KEY));
+  } catch {
+    // The key is missing or was changed since the credentials were stored: no retry can help.
+    const message = "The destination's credentials cannot be decrypted with DESTINATIONS_KEY (missing or changed); send them again with a PATCH.";
+    if (!isTest) await db.batch([settleStatement(db, siteId, destId, live.map((x) => x.job.key), "failed", now()), errorStatement(db, siteId, destId, now(), 0, message)]);
+    for (const x of live) x.msg.ack();
+    return;
+  }
   const outcomes = fresh.length > 0 ? await sendAll(dest, fresh, ctx) : [];
 
   const after = now();

@@ -19,6 +19,27 @@ import type { ClickIds, ForwardContext, ForwardJob, ForwardTouch } from "./types
 
 /** NOTE: sendBatch takes at most 100 messages (and 256 KB) per call. https://developers.cloudflare.com/queues/platform/limits/ */
 const SEND_MAX = 100;
+/** Bytes of one sendBatch's bodies (JSON), under its 256 KB. A job is at most a few KB (URL ≤ 2 KB, user agent ≤ 1 KB). */
+const SEND_BYTES = 200_000;
+
+/** Jobs in sendBatch-sized chunks: at most SEND_MAX of them and SEND_BYTES of JSON each. */
+export function sendChunks(jobs: readonly ForwardJob[], maxBytes = SEND_BYTES): ForwardJob[][] {
+  const chunks: ForwardJob[][] = [];
+  let chunk: ForwardJob[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    const size = new TextEncoder().encode(JSON.stringify(job)).byteLength;
+    if (chunk.length > 0 && (chunk.length >= SEND_MAX || bytes + size > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(job);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /** The destinations of `site` that forward `goal`. */
 export function destinationsFor(site: SiteRecord, goal: string): Destination[] {
@@ -81,8 +102,7 @@ export async function jobsFor(site: SiteRecord, key: string, event: CleanEvent, 
 export async function sendJobs(env: Env, jobs: readonly ForwardJob[]): Promise<void> {
   if (jobs.length === 0) return;
   const refused: ForwardJob[] = [];
-  for (let i = 0; i < jobs.length; i += SEND_MAX) {
-    const chunk = jobs.slice(i, i + SEND_MAX);
+  for (const chunk of sendChunks(jobs)) {
     try {
       if (!env.FORWARD) throw new Error("no FORWARD queue bound");
       await env.FORWARD.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));

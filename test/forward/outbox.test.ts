@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { deliverJobs, expireDeadJobs, forwardRetryDelay, FORWARD_DLQ, handleForwardQueue } from "../../src/forward/deliver";
 import { sha256Hex } from "../../src/forward/http";
+import { FORWARD_KEEP_MS, purgeForward } from "../../src/db/forward";
 import type { ForwardJob } from "../../src/forward/types";
 import { handleQueue } from "../../src/ingest/consumer";
 import { FLUSH_DELAY_MS } from "../../src/ingest/producer";
@@ -245,5 +246,50 @@ describe("forwarding: the outbox", () => {
     }
     // It did travel, hashed, to the platform: the check above is not vacuous.
     expect(JSON.stringify(jobs)).toContain(hashes[0]!);
+  });
+});
+
+describe("forwarding: credentials at delivery", () => {
+  it("a DESTINATIONS_KEY that no longer opens the credentials fails the events with a clear message, never retries them", async () => {
+    const site = await newSite("fw-rekey", [hook]);
+    const { jobs } = await send(serverEvents(site, [purchase({ event_id: "k-1" })]));
+    const fake = fakePlatforms();
+    const m = messagesOf(jobs);
+    await deliverJobs({ ...env, DESTINATIONS_KEY: "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=" }, m.messages, { fetch: fake.fetch });
+    expect(fake.requests).toHaveLength(0);
+    expect(m.acked).toEqual([0]);
+    expect((await status("fw-rekey")).destinations[0]).toMatchObject({ failed: 1, last_error: { status: 0, message: expect.stringContaining("DESTINATIONS_KEY") } });
+  });
+});
+
+describe("forwarding: the outbox stays small", () => {
+  it("the hourly purge folds settled rows past 14 days into the counters (a stale pending row counts as expired) and keeps newer ones", async () => {
+    await newSite("fw-purge", [hook]);
+    const old = Date.now() - FORWARD_KEEP_MS - 1000;
+    const rows: [string, string, number][] = [["a", "delivered", old], ["b", "failed", old], ["c", "pending", old], ["d", "delivered", Date.now()], ["e", "pending", Date.now()]];
+    for (const [key, state, at] of rows) {
+      await env.DB.prepare("INSERT INTO forward_outbox (site, destination, event_key, job, state, created_at, updated_at) VALUES ('fw-purge', 'hook', ?, 'j', ?, ?, ?)").bind(key, state, at, at).run();
+    }
+    const before = (await status("fw-purge")).destinations[0];
+    expect(before).toMatchObject({ delivered: 2, failed: 1, pending: 2, expired: 0 });
+    expect(await purgeForward(env.DB, Date.now())).toBe(3);
+    expect((await status("fw-purge")).destinations[0]).toMatchObject({ delivered: 2, failed: 1, pending: 1, expired: 1 });
+    const left = await env.DB.prepare("SELECT event_key FROM forward_outbox WHERE site = 'fw-purge' ORDER BY event_key").all<{ event_key: string }>();
+    expect(left.results.map((r) => r.event_key)).toEqual(["d", "e"]);
+    // Erasing the site erases its outbox and counters.
+    expect((await call("/v1/admin/sites/fw-purge", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(204);
+    const n = await env.DB.prepare("SELECT (SELECT COUNT(*) FROM forward_outbox WHERE site = 'fw-purge') + (SELECT COUNT(*) FROM forward_status WHERE site = 'fw-purge') AS n").first<{ n: number }>();
+    expect(n!.n).toBe(0);
+  });
+});
+
+describe("forwarding: sending jobs to the queue", () => {
+  it("chunks them to sendBatch's limits: at most 100 messages and 200 KB each", async () => {
+    const { sendChunks } = await import("../../src/forward/enqueue");
+    const job = (i: number, pad = 0) => ({ v: 1, job: `j${i}`, site: "s", destination: "d", key: `k${i}`, test: null, event: { url: "x".repeat(pad) } }) as unknown as ForwardJob;
+    expect(sendChunks(Array.from({ length: 250 }, (_, i) => job(i))).map((c) => c.length)).toEqual([100, 100, 50]);
+    const big = sendChunks(Array.from({ length: 100 }, (_, i) => job(i, 3000)));
+    expect(big.length).toBeGreaterThan(1);
+    for (const c of big) expect(new TextEncoder().encode(JSON.stringify(c)).byteLength).toBeLessThanOrEqual(200_000 + 2 + c.length);
   });
 });
