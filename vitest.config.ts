@@ -16,6 +16,13 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef-0123",
             // No network in tests: the cron's rate fetch is off unless a test sets FX_URL (test/fx).
             FX_URL: "",
+            // Forwarding (test/forward): a fixed test key, and the platforms at fake hosts (fetch is stubbed there).
+            DESTINATIONS_KEY: "dGVzdC1kZXN0aW5hdGlvbnMta2V5LTMyLWJ5dGVzISE=",
+            META_API_URL: "https://meta.test",
+            GOOGLE_ADS_API_URL: "https://googleads.test",
+            GOOGLE_OAUTH_URL: "https://oauth.test",
+            TIKTOK_API_URL: "https://tiktok.test",
+            LINKEDIN_API_URL: "https://linkedin.test",
           },
         },
       }),

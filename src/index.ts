@@ -1,3 +1,4 @@
+import { handleForwardQueue, FORWARD_DLQ, FORWARD_QUEUE } from "./forward/deliver";
 import { handleQueue } from "./ingest/consumer";
 import { pixelFirst } from "./routes/collect";
 import { handleScheduled } from "./rollup/scheduled";
@@ -7,5 +8,6 @@ import { router } from "./router";
 export default {
   fetch: pixelFirst(router.fetch),
   scheduled: handleScheduled,
-  queue: handleQueue,
+  // The forward queues first: their dead letters hold identifiers and must never reach dead_letters.
+  queue: (batch, env, ctx) => (batch.queue === FORWARD_QUEUE || batch.queue === FORWARD_DLQ ? handleForwardQueue(batch, env) : handleQueue(batch, env, ctx)),
 } satisfies ExportedHandler<Env>;

@@ -84,6 +84,21 @@ const LIVE_HIT = obj(
   },
   ["at", "via", "name", "outcome", "reason", "url", "touch", "value", "currency", "event_id", "errors"],
 );
+const DESTINATION_STATUS = obj(
+  {
+    destinations: arr(
+      obj(
+        {
+          id: STR, type: STR, delivered: INT, failed: INT, pending: INT, expired: INT,
+          last_delivered_at: nullable("string", "ISO-8601"),
+          last_error: { ...obj({ at: STR, status: { ...INT, description: "the platform's HTTP status; 0 for a network error or timeout" }, message: { ...STR, description: "the platform's message" } }, ["at", "status", "message"]), type: ["object", "null"] },
+        },
+        ["id", "type", "delivered", "failed", "pending", "expired", "last_delivered_at", "last_error"],
+      ),
+    ),
+  },
+  ["destinations"],
+);
 const LIVE_VIEW = obj({ until: nullable("string", "ISO-8601; null without a running session"), hits: arr(LIVE_HIT, { maxItems: 200 }) }, ["until", "hits"]);
 
 const byCurrency: Schema = { type: "object", additionalProperties: NUM, description: "per ISO-4217 currency, never summed across currencies" };
@@ -434,6 +449,9 @@ export const openApiDocument = {
     },
     "/v1/admin/sites/{id}/keys": {
       post: op("Rotate both keys", "admin", "admin", { "200": answer("the new keys", ref("Keys")), "404": NO_SITE }, { parameters: SITE_ID }),
+    },
+    "/v1/admin/sites/{id}/destinations": {
+      get: op("Forwarding status of each destination", "admin", "admin", { "200": answer("counters and last outcomes per destination", DESTINATION_STATUS), "404": NO_SITE }, { parameters: SITE_ID }),
     },
     "/v1/admin/fx/{day}": {
       put: op("Set or backfill one day's reference exchange rates", "admin", "admin", { "200": answer("the day's stored rates (the base at 1)", fxDay), "422": error("Invalid day, base or rate.") }, {

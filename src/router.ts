@@ -1,6 +1,6 @@
 import { Router, type IRequest } from "itty-router";
 import { errorResponse, HttpError } from "./http/errors";
-import { deleteSiteRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
+import { deleteSiteRoute, getDestinationsRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
 import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
 import { plausibleEvent } from "./routes/plausible";
@@ -60,6 +60,7 @@ export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorRe
   .patch("/v1/admin/sites/:id", patchSiteRoute)
   .delete("/v1/admin/sites/:id", deleteSiteRoute)
   .post("/v1/admin/sites/:id/keys", postKeys)
+  .get("/v1/admin/sites/:id/destinations", getDestinationsRoute)
   .post("/v1/admin/rollup", postRollup)
   .put("/v1/admin/fx/:day", putFxDay)
   .all("*", () => {

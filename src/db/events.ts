@@ -1,3 +1,4 @@
+import type { ForwardContext } from "../forward/types";
 import type { CleanEvent } from "../collect/event";
 import { mergeCopies } from "../ingest/merge";
 import { DEDUP_WINDOW_MS } from "../time/windows";
@@ -19,6 +20,8 @@ import { writableSite } from "./sites";
 export interface StoredEvent {
   id: string;
   event: CleanEvent;
+  /** a browser conversion's identifiers for forwarding, in the queue message only: never written (src/forward/types.ts) */
+  forward?: ForwardContext;
 }
 
 export { DEDUP_WINDOW_MS };

@@ -120,6 +120,8 @@ export const ERASE_SITE_SQL = [
   `DELETE FROM dead_letters WHERE site = ?1`,
   `DELETE FROM live_hits WHERE site = ?1`,
   `DELETE FROM live_sessions WHERE site = ?1`,
+  `DELETE FROM forward_outbox WHERE site = ?1`,
+  `DELETE FROM forward_status WHERE site = ?1`,
   `DELETE FROM sites WHERE id = ?1`,
 ] as const;
 

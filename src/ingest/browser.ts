@@ -11,6 +11,7 @@ import { getSiteCached } from "../sites/cache";
 import { collectTier, siteLimits, type CollectTier } from "../sites/limits";
 import { newMessageId } from "./message";
 import { enqueue } from "./producer";
+import { destinationsFor, forwardWritten } from "../forward/enqueue";
 import { handOffTestEvents } from "./test-events";
 
 /**
@@ -127,9 +128,12 @@ export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: strin
         visitor: await hitVisitor(env.DB, event, site, ip, userAgent),
         event_id: await protectEventId(site.secret, event.event_id),
       },
+      // A conversion some destination forwards carries the request's identifiers in its queue
+      // message, for the consumer to forward once it is stored (docs/FORWARDING.md); never written.
+      ...(destinationsFor(site, event.name).length > 0 ? { forward: { event_id: event.event_id, ip, user_agent: userAgent } } : {}),
     })),
   );
-  if (items.length > 0) await enqueue(env, items);
+  if (items.length > 0) await enqueue({ DB: env.DB, QUEUE: env.QUEUE, forward: (stored, duplicates) => forwardWritten(env, stored, duplicates) }, items);
 }
 
 /** The validation report of one hit (`debug=1`): the visitor hash is never revealed. */

@@ -1,6 +1,7 @@
 import { insertDeadLetters, writeEvents } from "../db/events";
 import { recordWriteDuplicates } from "../live/record";
 import { unpack } from "./message";
+import { forwardWritten } from "../forward/enqueue";
 
 /**
  * Queue consumer: writes queued browser hits to D1 in batches, and stores dead-lettered
@@ -27,10 +28,20 @@ export function retryDelay(attempts: number): number {
   return Math.min(10 * 2 ** Math.max(0, attempts - 1), 900);
 }
 
+/** A body without its forward context (IP address, user agent, click ids): never written to D1. */
+function withoutIdentifiers(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(withoutIdentifiers);
+  if (typeof body === "object" && body !== null && "forward" in body) {
+    const { forward: _forward, ...rest } = body as Record<string, unknown>;
+    return rest;
+  }
+  return body;
+}
+
 function bodyText(body: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(body) ?? String(body);
+    text = JSON.stringify(withoutIdentifiers(body)) ?? String(body);
   } catch {
     text = String(body);
   }
@@ -95,6 +106,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
     try {
       const { duplicates } = await writeEvents(env.DB, items);
       if (duplicates.length > 0) await recordWriteDuplicates(env.DB, duplicates.map((i) => items[i]!.event));
+      // Stored: forwarded now (a failure here is logged, never a reason to write the events again).
+      await forwardWritten(env, items, duplicates).catch((err) => console.error("edgetally: forwarding stored events failed", err instanceof Error ? err.message : String(err)));
     } catch (err) {
       written = false;
       console.error(`edgetally: writing ${items.length} queued events failed; retrying with backoff`, err);

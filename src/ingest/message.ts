@@ -2,6 +2,7 @@ import type { CleanEvent } from "../collect/event";
 import type { Touch } from "../collect/touch";
 import { isObject } from "../http/body";
 import type { StoredEvent } from "../db/events";
+import type { ForwardContext } from "../forward/types";
 
 /**
  * A queue message carries a pack of accepted hits — an array of StoredEvents, `[{id, event}, …]`
@@ -53,7 +54,10 @@ export function isCleanEvent(e: unknown): e is CleanEvent {
 /** The body as a StoredEvent, or null for a poison message. */
 export function parseMessage(body: unknown): StoredEvent | null {
   if (!isObject(body) || typeof body.id !== "string" || body.id === "" || !isCleanEvent(body.event)) return null;
-  return { id: body.id, event: body.event };
+  const fwd = body.forward;
+  return isObject(fwd) && (fwd.event_id === null || str(fwd.event_id)) && strOrNull(fwd.ip) && strOrNull(fwd.user_agent)
+    ? { id: body.id, event: body.event, forward: { event_id: fwd.event_id as string | null, ip: fwd.ip as string | null, user_agent: fwd.user_agent as string | null, click_ids: isObject(fwd.click_ids) ? (fwd.click_ids as ForwardContext["click_ids"]) : null } }
+    : { id: body.id, event: body.event };
 }
 
 /**

@@ -48,6 +48,8 @@ interface Pending {
 export interface Sink {
   DB: D1Database;
   QUEUE?: Queue<unknown>;
+  /** forwards what a direct write stored (src/forward/enqueue.ts forwardWritten); absent in unit tests of the producer */
+  forward?: (items: readonly StoredEvent[], duplicates: readonly number[]) => Promise<void>;
 }
 
 let pending: Pending | null = null;
@@ -96,6 +98,7 @@ export async function deliver(env: Sink, items: StoredEvent[], sizes: readonly n
   try {
     const { duplicates } = await writeEvents(env.DB, items);
     if (duplicates.length > 0) await recordWriteDuplicates(env.DB, duplicates.map((i) => items[i]!.event));
+    if (env.forward) await env.forward(items, duplicates).catch((err) => console.error("edgetally: forwarding stored events failed", err instanceof Error ? err.message : String(err)));
     return "written";
   } catch (err) {
     console.error(`edgetally: LOST ${items.length} events: neither the queue nor D1 took them`, err);

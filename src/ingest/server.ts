@@ -8,6 +8,7 @@ import { HttpError, type Problem } from "../http/errors";
 import { visitorFor } from "../privacy/visitor";
 import { liveHit, type LiveHit, type LiveVia } from "../live/hit";
 import { newMessageId } from "./message";
+import { destinationsFor, type Stored } from "../forward/enqueue";
 import type { TestEvent } from "./test-events";
 import { EventsBody, SERVER_MAX_EVENTS } from "../schemas/server-event";
 import { FIRST_ONLY, problemOf } from "../schemas/issues";
@@ -29,6 +30,8 @@ export interface ServerIngest {
   live: () => LiveHit[];
   /** valid test events: answered as accepted, never stored (src/ingest/test-events.ts) */
   tests: TestEvent[];
+  /** the stored conversions (not duplicates) with what forwarding needs; consent.ad_user_data false is left out */
+  forward: Stored[];
 }
 
 /**
@@ -65,13 +68,13 @@ export async function ingestChecked(db: D1Database, site: SiteRecord, events: re
   const tests: TestEvent[] = [];
   const valid: { index: number; item: Promise<StoredEvent> }[] = [];
   for (const { index, checked } of events) {
-    const { event, problems, client, test } = checked;
+    const { event, problems, client, test, extras } = checked;
     if (!event || problems.length > 0) {
       rejected.push({ index, error: problems[0]! });
       continue;
     }
     if (test) {
-      tests.push({ event, client });
+      tests.push({ event, client, extras });
       continue;
     }
     const item = (async () => ({
@@ -87,6 +90,19 @@ export async function ingestChecked(db: D1Database, site: SiteRecord, events: re
   const items = await Promise.all(valid.map((v) => v.item));
   const { duplicates } = await writeEvents(db, items);
   const duplicated = new Set(duplicates.map((i) => valid[i]!.index));
+  const byIndex = new Map(events.map((e) => [e.index, e.checked]));
+  const forward: Stored[] = [];
+  items.forEach((item, i) => {
+    const { index } = valid[i]!;
+    const { event, client, extras } = byIndex.get(index)!;
+    if (duplicated.has(index) || !event || extras.consent?.ad_user_data === false || destinationsFor(site, event.name).length === 0) return;
+    forward.push({
+      site,
+      key: item.event.event_id ?? item.id,
+      event: item.event,
+      forward: { event_id: event.event_id, ip: client?.ip ?? null, user_agent: client?.userAgent ?? null, user: extras.user ?? null, click_ids: extras.click_ids ?? null },
+    });
+  });
   return {
     answer: { accepted: items.length + tests.length - duplicates.length, duplicates: duplicates.length, rejected },
     live: () =>
@@ -94,5 +110,6 @@ export async function ingestChecked(db: D1Database, site: SiteRecord, events: re
         liveHit(via, now, event, sentName, problems, { test, duplicate: duplicated.has(index) }),
       ),
     tests,
+    forward,
   };
 }

@@ -1,5 +1,7 @@
 import type { CleanEvent } from "../collect/event";
 import type { SiteRecord } from "../db/sites";
+import { forwardTests } from "../forward/enqueue";
+import type { ServerEventExtras } from "../collect/server";
 
 /**
  * Test events (`"test": true`, `t=1` on the pixel, `"t": 1` in a beacon — CONTRACT.md
@@ -7,15 +9,24 @@ import type { SiteRecord } from "../db/sites";
  * Every collection path hands its test events here instead of to storage, with the visitor's
  * client as the hit's request (or `client`) gave it.
  *
- * SEAM: forwarding (src/forward/) sends these, only to the site's destinations that have a test
- * code, with that code. Until it exists nothing more happens to a test event; the IP address and
- * user agent here go no further (they are for the platforms' match quality, never stored).
+ * Forwarding (src/forward/) sends them only to the site's destinations that have a test code,
+ * with that code; the IP address, user agent and user fields here go only to those platforms.
  */
 export interface TestEvent {
   event: CleanEvent;
   client: { ip: string; userAgent: string } | null;
+  /** a server event's forwarding fields (user, click_ids, consent) */
+  extras?: ServerEventExtras;
 }
 
-export async function handOffTestEvents(_env: Env, _site: SiteRecord, _events: readonly TestEvent[]): Promise<void> {
-  // Nothing is forwarded yet: see the SEAM note above.
+export async function handOffTestEvents(env: Env, site: SiteRecord, events: readonly TestEvent[]): Promise<void> {
+  const forwarded = events.filter((t) => t.extras?.consent?.ad_user_data !== false);
+  await forwardTests(
+    env,
+    site,
+    forwarded.map((t) => ({
+      event: t.event,
+      forward: { event_id: t.event.event_id, ip: t.client?.ip ?? null, user_agent: t.client?.userAgent ?? null, user: t.extras?.user ?? null, click_ids: t.extras?.click_ids ?? null },
+    })),
+  );
 }

@@ -1,3 +1,4 @@
+import { purgeForward } from "../db/forward";
 import { purgeLive } from "../db/live";
 import { refreshRates } from "../fx/refresh";
 import { ROLLUP_QUERIES } from "./budget";
@@ -15,6 +16,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
   await refreshRates(env.DB, env.FX_URL, controller.scheduledTime).catch((err) => console.error("edgetally: fetching exchange rates failed", err));
   await runRollup(env, controller.scheduledTime, { maxQueries: queryBudget(env.ROLLUP_QUERY_BUDGET) });
   await purgeLive(env.DB, controller.scheduledTime);
+  await purgeForward(env.DB, controller.scheduledTime);
 }
 
 /**

@@ -4,8 +4,7 @@ import { requireBasicIngestKey } from "../http/auth";
 import { readJsonBody } from "../http/body";
 import { json } from "../http/errors";
 import { ingestChecked, type IndexedEvent } from "../ingest/server";
-import { handOffTestEvents } from "../ingest/test-events";
-import { recordLive } from "../live/record";
+import { afterServerIngest } from "./events";
 
 /**
  * POST /v1/track, /v1/page, /v1/identify, /v1/batch — Segment's HTTP Tracking API (CONTRACT.md
@@ -23,10 +22,9 @@ function segmentRoute(call: SegmentCall) {
       const checked = checkSegmentMessage(type, message, call === "batch" ? `batch.${index}.` : "", site.config, now);
       if (checked) events.push({ index, checked, sentName: type === "page" ? "pageview" : (message as { event?: unknown } | null)?.event });
     });
-    const { answer, live, tests } = await ingestChecked(env.DB, site, events, "segment", now);
-    ctx.waitUntil(recordLive(env.DB, site, live, now));
-    if (tests.length > 0) ctx.waitUntil(handOffTestEvents(env, site, tests).catch((err) => console.error("edgetally: test events not handed off", err)));
-    return json({ success: true, ...answer });
+    const ingest = await ingestChecked(env.DB, site, events, "segment", now);
+    afterServerIngest(env, ctx, site, ingest, now);
+    return json({ success: true, ...ingest.answer });
   };
 }
 

@@ -4,6 +4,7 @@ import { isDomain, normalizeDomain } from "../sites/domains";
 import { isTimeZone } from "../time/day";
 import { currency, eventName, isEventName, NAME_MAX } from "./fields";
 import { objectSays, record, say, strictObject } from "./issues";
+import { Destinations } from "./destinations";
 
 /**
  * A site's configuration (CONTRACT.md "Sites"): the body of `POST /v1/admin/sites` and of its
@@ -146,6 +147,7 @@ const common = {
   collect: v.optional(Collect),
   limits: v.optional(Limits),
   aliases: v.optional(Aliases),
+  destinations: v.optional(Destinations),
 };
 
 /** `POST /v1/admin/sites`: only `id` and `domains` are required. */

@@ -13,6 +13,7 @@ import {
   SitePatch,
   type SitePatchInput,
 } from "../schemas/site";
+import type { Destination } from "../schemas/destinations";
 
 export { isEventName, NAME_MAX } from "../schemas/fields";
 export type { Funnel, Goal, Limits, Period } from "../schemas/site";
@@ -38,6 +39,8 @@ export interface SiteConfig {
   limits?: Limits;
   /** v1.1 other tools' event names → this site's (`pageview` or a goal); missing: none. */
   aliases?: Record<string, string>;
+  /** v1.1 where conversions are forwarded (secrets sealed: src/forward/secrets.ts); missing: none. */
+  destinations?: Destination[];
 }
 
 export const DEFAULTS = {
@@ -61,7 +64,7 @@ export function periodOf(site: SiteConfig): Period {
 
 /** A stored configuration with every v1.1 default filled in, as GET shows it. */
 export function withDefaults(site: SiteConfig): SiteConfig {
-  return { ...site, privacy: { ...site.privacy, period: periodOf(site) }, limits: limitsOf(site), aliases: site.aliases ?? {} };
+  return { ...site, privacy: { ...site.privacy, period: periodOf(site) }, limits: limitsOf(site), aliases: site.aliases ?? {}, destinations: site.destinations ?? [] };
 }
 
 /** Validates a create body and applies the defaults. Throws a 422 HttpError naming the field. */
@@ -100,6 +103,10 @@ function applyPatch(site: SiteConfig, p: SitePatchInput): SiteConfig {
   if (p.collect !== undefined) site.collect = { ...site.collect, ...defined(p.collect) };
   if (p.limits !== undefined) site.limits = { ...limitsOf(site), ...defined(p.limits) };
   if (p.aliases !== undefined) site.aliases = p.aliases;
+  if (p.destinations !== undefined) {
+    site.destinations = p.destinations;
+    unique(site.destinations.map((d) => ({ name: d.id })), "destinations", "duplicate_destination", (n) => `The destination \`${n}\` appears twice.`);
+  }
   if (p.goals !== undefined) {
     site.goals = p.goals.map((g) => ({ name: g.name, tier: g.tier ?? "macro", value: g.value ?? null, currency: g.currency ?? null }));
     unique(site.goals, "goals", "duplicate_goal", (n) => `The goal \`${n}\` appears twice.`);
@@ -111,6 +118,7 @@ function applyPatch(site: SiteConfig, p: SitePatchInput): SiteConfig {
   // A goal removed by PATCH must not leave a funnel step or an alias pointing at it.
   if (p.goals !== undefined || p.funnels !== undefined) checkFunnelSteps(site.funnels, site.goals);
   if (p.goals !== undefined || p.aliases !== undefined) checkAliases(site.aliases ?? {}, site.goals);
+  if (p.goals !== undefined || p.destinations !== undefined) checkDestinations(site.destinations ?? [], site.goals);
   return site;
 }
 
@@ -152,6 +160,16 @@ function checkAliases(aliases: Record<string, string>, goals: Goal[]): void {
 export function canonicalName(site: SiteConfig, name: string): string {
   const aliases = site.aliases;
   return aliases !== undefined && Object.hasOwn(aliases, name) ? aliases[name]! : name;
+}
+
+/** A destination forwards goals of this site only (a goal removed by PATCH must leave none behind). */
+function checkDestinations(destinations: Destination[], goals: Goal[]): void {
+  const known = new Set(goals.map((g) => g.name));
+  destinations.forEach((d, i) => {
+    for (const goal of Object.keys(d.events)) {
+      if (!known.has(goal)) throw invalid("unknown_goal", `The destination \`${d.id}\` forwards \`${goal}\`, which is not a goal of this site.`, `destinations.${i}.events.${goal}`);
+    }
+  });
 }
 
 /** The goal named `name`, if any. */

@@ -6,10 +6,11 @@ import { evictSite } from "./cache";
 import { parseNewSite, patchSite, type SiteConfig } from "./config";
 import { hashKey, newKey, randomToken } from "./keys";
 import { siteLimits } from "./limits";
+import { maskDestinations, sealDestinations } from "../forward/secrets";
 
 /** The public view of a site (never key hashes or the noise secret). */
 export function siteView(s: SiteRecord): SiteConfig & { created_at: string; updated_at: string } {
-  return { ...s.config, limits: siteLimits(s.config), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
+  return { ...s.config, limits: siteLimits(s.config), destinations: maskDestinations(s.config.destinations ?? []), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
 }
 
 export interface NewKeys {
@@ -24,8 +25,9 @@ async function freshKeys(): Promise<NewKeys & { ingestHash: string; readHash: st
 }
 
 /** Creates a site; its keys are returned here once and only stored hashed. */
-export async function createSite(db: D1Database, body: unknown, now = Date.now()): Promise<{ site: SiteRecord; keys: NewKeys }> {
+export async function createSite(db: D1Database, body: unknown, now = Date.now(), destinationsKey?: string): Promise<{ site: SiteRecord; keys: NewKeys }> {
   const config = parseNewSite(body);
+  config.destinations = await sealDestinations(config.destinations ?? [], [], destinationsKey);
   const k = await freshKeys();
   const site: SiteRecord = { config, ingestKeyHash: k.ingestHash, readKeyHash: k.readHash, secret: randomToken(32), createdAt: now, updatedAt: now };
   if (!(await insertSite(db, site))) throw new HttpError(409, "site_exists", `A site with id \`${config.id}\` already exists.`, "id");
@@ -38,9 +40,11 @@ export async function loadSite(db: D1Database, id: string): Promise<SiteRecord> 
   return site;
 }
 
-export async function updateSite(db: D1Database, id: string, body: unknown, now = Date.now()): Promise<SiteRecord> {
+export async function updateSite(db: D1Database, id: string, body: unknown, now = Date.now(), destinationsKey?: string): Promise<SiteRecord> {
   const current = await loadSite(db, id);
   const config = patchSite(current.config, body);
+  // Sealed only when the PATCH sends them: other changes never need the key.
+  if (typeof body === "object" && body !== null && "destinations" in body) config.destinations = await sealDestinations(config.destinations ?? [], current.config.destinations ?? [], destinationsKey);
   await updateSiteConfig(db, config, now);
   evictSite(id);
   return { ...current, config, updatedAt: now };

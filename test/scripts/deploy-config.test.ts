@@ -34,6 +34,6 @@ describe("the Workers Free variant of wrangler.toml (npm run deploy -- --free)",
 
 describe("queues npm run deploy makes sure exist", () => {
   it("finds producers, consumers and the dead-letter queue, once each", () => {
-    expect(queueNames(wranglerToml).sort()).toEqual(["edgetally-events", "edgetally-events-dlq"]);
+    expect(queueNames(wranglerToml).sort()).toEqual(["edgetally-events", "edgetally-events-dlq", "edgetally-forward", "edgetally-forward-dlq"]);
   });
 });
