@@ -88,6 +88,38 @@ describe("forwarding: the outbox", () => {
     expect((await send(serverEvents(site, [purchase()]))).jobs).toHaveLength(0);
   });
 
+  it("the drop-in endpoints forward too: a Segment track and a Plausible revenue event reach the webhook, once", async () => {
+    const site = await newSite("fw-dropin", [hook]);
+    const basic = `Basic ${btoa(`${site.ingest_key}:`)}`;
+    const track = {
+      type: "track", event: "purchase", messageId: "seg-order-7", timestamp: new Date(Date.now() - 60_000).toISOString(),
+      properties: { revenue: 19.5, currency: "EUR" }, context: { ip: IP, userAgent: UA, page: { url: "https://shop.example/thanks" } },
+    };
+    const segment = await send(new Request("https://edge.test/v1/track", { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify(track) }));
+    expect(segment.res.status).toBe(200);
+    expect(segment.jobs).toHaveLength(1);
+    expect(segment.jobs[0]).toMatchObject({ site: "fw-dropin", destination: "hook", event: { event_id: "seg-order-7", goal: "purchase", name: "order_paid", value: 19.5, currency: "EUR" } });
+    // The same messageId again (Segment's retry) is a duplicate: no second job.
+    expect((await send(new Request("https://edge.test/v1/track", { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: JSON.stringify(track) }))).jobs).toHaveLength(0);
+
+    // Plausible's browser client: the event is stored through the beacon's queue, and forwarded when written.
+    const plausible = await send(
+      new Request("https://edge.test/api/event", {
+        method: "POST",
+        headers: { "content-type": "text/plain", "user-agent": UA, "cf-connecting-ip": IP, origin: "https://shop.example" },
+        body: JSON.stringify({ n: "purchase", u: "https://shop.example/thanks", d: "fw-dropin", $: { amount: "12.00", currency: "EUR" } }),
+      }),
+    );
+    expect(plausible.res.status).toBe(202);
+    expect(plausible.events).toHaveLength(1);
+    const batch = createMessageBatch("edgetally-events", plausible.events.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+    const forward = captureQueue();
+    const ctx = createExecutionContext();
+    await handleQueue(batch, { ...env, FORWARD: forward }, ctx);
+    await getQueueResult(batch, ctx);
+    expect(asJobs(forward.bodies)).toEqual([expect.objectContaining({ site: "fw-dropin", destination: "hook", event: expect.objectContaining({ goal: "purchase", value: 12, currency: "EUR" }) })]);
+  });
+
   it("a browser conversion and its server copy are forwarded once; the browser copy carries the hit's IP and user agent in the queue only", async () => {
     const site = await newSite("fw-both", [hook, meta]);
     const pixel = new Request(`https://edge.test/p.gif?s=fw-both&n=purchase&i=order-7&v=10&c=EUR&u=${encodeURIComponent("https://shop.example/thanks")}`, { headers: { "user-agent": UA, "cf-connecting-ip": IP } });
