@@ -140,7 +140,8 @@ async function main() {
         const order = r % 2 === 1 ? ["noop", "pixel"] : ["pixel", "noop"];
         const got = {};
         for (const which of order) {
-          got[which] = await wrk(which === "noop" ? noop.url : collector.url, `${which}${r}`, SITE, "", load);
+          // The label makes event ids unique across rounds AND load levels (a repeated id is a duplicate, not stored).
+          got[which] = await wrk(which === "noop" ? noop.url : collector.url, `${which}${r}-${load.threads}x${load.connections}`, SITE, "", load);
           await sleep(1000);
         }
         pixelCompleted += got.pixel.requests;
@@ -165,12 +166,12 @@ async function main() {
       // Where the pixel's time goes: the same load on paths that stop earlier, or skip a step.
       if (process.env.BENCH_BREAKDOWN !== "0") {
         console.log("breakdown (one run each, ratio to the mean no-op):");
-        const unknown = await wrk(collector.url, "unknown", "no-such-site", "", load);
+        const unknown = await wrk(collector.url, `unknown-${load.threads}x${load.connections}`, "no-such-site", "", load);
         console.log(`  pixel, unknown site (GIF + cached site lookup):       ${fmt(unknown.rps)} hits/s, ratio ${fmt(unknown.rps / noopRps, 3)}, p50 ${fmt(unknown.p50_us / 1000, 2)} ms`);
-        const bot = await wrk(collector.url, "bot", SITE, "bot", load);
+        const bot = await wrk(collector.url, `bot-${load.threads}x${load.connections}`, SITE, "bot", load);
         console.log(`  pixel, bot user agent (every check, then dropped):   ${fmt(bot.rps)} hits/s, ratio ${fmt(bot.rps / noopRps, 3)}, p50 ${fmt(bot.p50_us / 1000, 2)} ms`);
         console.log(`  pixel, stored (+ visitor hash, queue, consumer, D1): ${fmt(pixelRps)} hits/s, ratio ${fmt(ratio, 3)}`);
-        const lim = await wrk(collector.url, "limited", `${SITE}-limited`, "", load);
+        const lim = await wrk(collector.url, `limited-${load.threads}x${load.connections}`, `${SITE}-limited`, "", load);
         pixelCompleted += lim.requests;
         pixelGenerated += lim.generated;
         console.log(`  pixel, stored + the per-address rate limiter call:   ${fmt(lim.rps)} hits/s, ratio ${fmt(lim.rps / noopRps, 3)}, p50 ${fmt(lim.p50_us / 1000, 2)} ms`);
