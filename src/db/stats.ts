@@ -57,10 +57,41 @@ export async function readUndecided(db: D1Database, site: string, model: string,
     )
     .bind(site, from, to, k, model, TRAFFIC_VIEW.goal, TRAFFIC_VIEW.model)
     .all<AtomRow>();
+  // v1.1 atoms are per content and term; the v1 release in the Worker decides campaign atoms, each
+  // the sum of its contents (CONTRACT.md "below the campaign").
+  const merged = campaignAtoms(results.map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) })));
   return {
-    cells: results.filter((r) => r.model === model).map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) })),
-    traffic: results.filter((r) => r.goal === TRAFFIC_VIEW.goal && r.model === TRAFFIC_VIEW.model),
+    cells: merged.filter((r) => r.model === model),
+    traffic: merged.filter((r) => r.goal === TRAFFIC_VIEW.goal && r.model === TRAFFIC_VIEW.model),
   };
+}
+
+type ViewAtom = Cell & { goal: string; model: string };
+
+/**
+ * Sums atoms of the same (day, touch, goal, model) — a campaign's contents and terms — into one
+ * campaign atom each, in first-seen order (CONTRACT.md v1.1: a campaign atom is the sum of its contents).
+ */
+export function campaignAtoms<T extends ViewAtom>(atoms: readonly T[]): ViewAtom[] {
+  const out = new Map<string, ViewAtom>();
+  for (const a of atoms) {
+    const id = JSON.stringify([a.day, a.source, a.medium, a.campaign, a.goal, a.model]);
+    const c = out.get(id);
+    if (!c) {
+      out.set(id, {
+        day: a.day, source: a.source, medium: a.medium, campaign: a.campaign, goal: a.goal, model: a.model,
+        clicks: a.clicks, visitors: a.visitors, conversions: a.conversions, credit: a.credit, revenue: a.revenue, revenue_by_currency: { ...a.revenue_by_currency },
+      });
+      continue;
+    }
+    c.clicks += a.clicks;
+    c.visitors += a.visitors;
+    c.conversions += a.conversions;
+    c.credit += a.credit;
+    c.revenue += a.revenue;
+    for (const [cur, v] of Object.entries(a.revenue_by_currency)) c.revenue_by_currency[cur] = (c.revenue_by_currency[cur] ?? 0) + v;
+  }
+  return [...out.values()];
 }
 
 /** The key columns each grouping sums decided atoms by (group=goal sums each goal by day). */
@@ -94,7 +125,8 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   const q = (sql: string) => db.prepare(sql).bind(...args);
   const [currencies, days, cells] = await db.batch<Record<string, unknown>>([
     q(`SELECT DISTINCT j.key AS c FROM (SELECT revenue_by_currency${where}),json_each(revenue_by_currency) j`),
-    q(`SELECT goal,day,SUM(release<=0) AS suppressed,MAX(release<0) AS withheld${where} GROUP BY day,goal HAVING suppressed>0`),
+    // Suppressed counts campaign atoms (day, touch), each the sum of its contents and terms.
+    q(`SELECT goal,day,COUNT(DISTINCT IIF(release<=0,json_array(source,medium,campaign),NULL)) AS suppressed,MAX(release<0) AS withheld${where} GROUP BY day,goal HAVING suppressed>0`),
     q(
       `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
         "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign)",
@@ -168,9 +200,13 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }
-  for (const r of cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]) {
-    viewOf(r.goal).spendCells.push({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) });
-  }
+  // Spend joins at the campaign: the released contents of a campaign atom are summed back into it.
+  const spendAtoms = (cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]).map((r) => ({
+    ...r,
+    model,
+    revenue_by_currency: parseCurrencies(r.revenue_by_currency),
+  }));
+  for (const { goal: g, model: _m, ...cell } of campaignAtoms(spendAtoms)) viewOf(g).spendCells.push(cell);
   return out;
 }
 

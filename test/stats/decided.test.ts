@@ -74,7 +74,7 @@ function atomsOf(site: string, day: string, touches: World["days"][number]): Ato
       for (const model of MODELS) {
         const x = t.views[v++]!;
         const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.all === undefined ? {} : { ALL: x.all }) };
-        atoms.push({ site, day, source, medium, campaign, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur, revenue_by_currency: byCurrency });
+        atoms.push({ site, day, source, medium, campaign, content: "(none)", term: "(none)", goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur, revenue_by_currency: byCurrency });
       }
     }
   }
