@@ -1,4 +1,4 @@
-import { readDayAtoms, TRAFFIC_VIEW, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
+import { MACRO_GOAL, readDayAtoms, TRAFFIC_VIEW, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
 import { markReleased, staleReleaseDays, SITES_PER_SCAN } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
 import { markHierarchy } from "../privacy/hierarchy";
@@ -12,6 +12,15 @@ import type { QueryBudget } from "./budget";
  */
 
 /**
+ * The options the rollup marks with, and the Worker marks unmarked days with (stats/undecided.ts):
+ * one place, so the two cannot drift. The `(macro)` goal's views shape (privacy/hierarchy.ts
+ * shapeViews), so a small micro goal cannot coarsen the campaigns of the goal the site is run for.
+ */
+export function markOptions(k: number, asOf: string) {
+  return { k, period: "day" as const, traffic: TRAFFIC_VIEW, asOf, shapeViews: (v: { goal: string }) => v.goal === MACRO_GOAL };
+}
+
+/**
  * The atoms with their release marks for k (a new array; the atoms of one site-day): the
  * hierarchical release (privacy/hierarchy.ts) at the day grain — the campaign level exactly v1's
  * markDay, and each released campaign's content and term partitions. Day units depend on their
@@ -20,7 +29,7 @@ import type { QueryBudget } from "./budget";
 export function withMarks(atoms: readonly Atom[], k: number): Atom[] {
   if (atoms.length === 0) return [];
   const asOf = atoms.reduce((m, a) => (a.day > m ? a.day : m), atoms[0]!.day);
-  const marks = markHierarchy(atoms, { k, period: "day", traffic: TRAFFIC_VIEW, asOf });
+  const marks = markHierarchy(atoms, markOptions(k, asOf));
   return atoms.map((a, i) => {
     const { release, ...mark } = marks[i]!;
     return { ...a, release, mark };

@@ -56,7 +56,7 @@ describe("GET /v1/stats", () => {
       },
     ]);
     expect(body.totals).toMatchObject({ visitors: 5000, conversions: 150, conversion_rate: 3, revenue: 7485, cost: 1200 });
-    expect(body.privacy).toEqual({ k: 10, epsilon: null, final_only: false, suppressed: 0, withheld_days: [], provisional_days: [] });
+    expect(body.privacy).toEqual({ k: 10, epsilon: null, final_only: false, suppressed: 0, withheld_days: [], provisional_days: [], period: "day", partial_periods: [] });
   });
 
   it("pools atoms under k into other, lets the smallest join, and counts them as suppressed", async () => {
