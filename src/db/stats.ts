@@ -22,9 +22,10 @@ const MARKED = "SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND
 
 /**
  * Currencies per summing statement: D1 answers at most 100 columns (101: "too many columns in
- * result set"), and each currency takes three (its sum, converted, unconverted) beside ≤ 9 others.
+ * result set"), and each currency takes three (its sum, converted, unconverted) beside ≤ 11 others
+ * (goal, up to five key columns for group=term, five sums).
  */
-const CURRENCY_COLUMNS = 30;
+const CURRENCY_COLUMNS = 29;
 
 function parseCurrencies(json: string): Record<string, number> {
   try {
@@ -175,7 +176,9 @@ export async function readDecided(
   ]);
   const codes = currencies!.results.map((r) => String(r.c)).filter((c) => /^[A-Z]{3}$/.test(c));
   const keys = DECIDED_KEYS[group];
-  const keyCols = keys.map(([c]) => c).join(",");
+  // GROUP BY the expressions, not the aliases: SQLite resolves a GROUP BY name to the input's
+  // column first, so `GROUP BY content` would group by the content's name, not its released label.
+  const keyCols = keys.map(([, e]) => e).join(",");
   const keyExprs = keys.map(([c, e]) => (c === e ? c : `${e} AS ${c}`)).join(",");
   // group=day rows hold their day's single-day units (day units and day pools), grouped in key
   // order (day, goal) so SQLite need not sort; coarse units belong to no single day and go to
