@@ -66,5 +66,51 @@ describe("atoms below the campaign", () => {
     const body = (await res.json()) as { rows: Record<string, unknown>[]; privacy: { suppressed: number } };
     expect(body.rows).toEqual([expect.objectContaining({ source: "google", medium: "cpc", campaign: "spring", visitors: 82, conversions: 33 })]);
     expect(body.privacy.suppressed).toBe(0);
+
+    type Answer = { rows: Record<string, string | number>[]; other: { visitors: number }; totals: { visitors: number; conversions: number }; privacy: { period: string; partial_periods: string[] } };
+    const get = async (params: string) => {
+      const r = await call(`/v1/stats?site=ads&from=${D}&to=${D}&${params}`, { headers: { authorization: `Bearer ${site.read_key}` } });
+      expect(r.status, params).toBe(200);
+      return (await r.json()) as Answer;
+    };
+    const pick = (a: Answer, ...keys: string[]) => a.rows.map((r) => Object.fromEntries([...keys, "visitors", "conversions"].map((k) => [k, r[k]])));
+    // Content rows: ad-a on its own, the rest as (other); they sum to the campaign row.
+    const content = await get("group=content");
+    expect(pick(content, "campaign", "content")).toEqual([
+      { campaign: "spring", content: "(other)", visitors: 38, conversions: 11 },
+      { campaign: "spring", content: "ad-a", visitors: 44, conversions: 22 },
+    ].sort((a, b) => b.conversions - a.conversions));
+    // Term rows inside ad-a: shoes alone, boots and sandals as its (other) term; the (other) content has one (other) term.
+    const term = await get("group=term");
+    expect(pick(term, "content", "term")).toEqual([
+      { content: "ad-a", term: "(other)", visitors: 24, conversions: 12 },
+      { content: "(other)", term: "(other)", visitors: 38, conversions: 11 },
+      { content: "ad-a", term: "shoes", visitors: 20, conversions: 10 },
+    ]);
+    for (const a of [content, term]) expect(a.totals).toMatchObject({ visitors: 82, conversions: 33 });
+    expect(term.privacy).toMatchObject({ period: "day", partial_periods: [] });
+    // A drill-down narrows the rows, never other or totals.
+    const drill = await get("group=term&campaign=spring&content=ad-a");
+    expect(pick(drill, "term")).toEqual([
+      { term: "(other)", visitors: 24, conversions: 12 },
+      { term: "shoes", visitors: 20, conversions: 10 },
+    ]);
+    expect(drill.totals).toEqual(term.totals);
+    expect((await get("group=campaign&content=ad-c")).rows).toEqual([]);
+    // CSV carries the content and term columns.
+    const csv = await (await call(`/v1/stats?site=ads&from=${D}&to=${D}&group=term&format=csv`, { headers: { authorization: `Bearer ${site.read_key}` } })).text();
+    expect(csv.split("\r\n")[0] ?? csv.split("\n")[0]).toMatch(/^source,medium,campaign,content,term,/);
+    // Bad filters are refused in the contract's shape.
+    for (const [params, code, field] of [
+      ["group=day&source=google", "invalid_combination", "source"],
+      ["group=goal&content=ad-a", "invalid_combination", "content"],
+      [`group=content&campaign=${"x".repeat(201)}`, "invalid_filter", "campaign"],
+      ["group=content&content=", "invalid_filter", "content"],
+      ["group=adgroup", "unknown_group", "group"],
+    ] as const) {
+      const r = await call(`/v1/stats?site=ads&from=${D}&to=${D}&${params}`, { headers: { authorization: `Bearer ${site.read_key}` } });
+      expect(r.status, params).toBe(422);
+      expect(await r.json(), params).toMatchObject({ error: { code, field } });
+    }
   });
 });
