@@ -168,17 +168,20 @@ CREATE TABLE rollup_scratch (
   PRIMARY KEY (site, day, key)
 ) WITHOUT ROWID;
 
--- Imported ad spend. medium '' means "every medium of that source and campaign".
+-- Imported ad spend. medium '' means "every medium of that source and campaign"; content and term
+-- '' mean campaign-level spend (0008: the key for ad- and keyword-level cost of CONTRACT.md v1.1).
 CREATE TABLE spend (
   site                 TEXT NOT NULL,
   day                  TEXT NOT NULL,
   source               TEXT NOT NULL,
   medium               TEXT NOT NULL,
   campaign             TEXT NOT NULL,
+  content              TEXT NOT NULL DEFAULT '',
+  term                 TEXT NOT NULL DEFAULT '',
   currency             TEXT NOT NULL,
   cost                 REAL NOT NULL,
   platform_conversions REAL,
-  PRIMARY KEY (site, day, source, medium, campaign, currency)
+  PRIMARY KEY (site, day, source, medium, campaign, content, term, currency)
 ) WITHOUT ROWID;
 
 -- Daily reference exchange rates (0006): on each day, `rate` units of `currency` buy one unit of

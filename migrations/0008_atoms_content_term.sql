@@ -44,3 +44,24 @@ INSERT INTO atoms (site, day, goal, model, source, medium, campaign, content, te
   FROM atoms_0007;
 DROP TABLE atoms_0007;
 ALTER TABLE rollup_days ADD COLUMN release_period TEXT;
+-- Spend below the campaign (CONTRACT.md v1.1: ad- and keyword-level cost): content and term join
+-- the key; '' = not given (the row is at the level above), as medium '' means every medium.
+-- Existing rows are campaign-level.
+CREATE TABLE spend_0007 AS SELECT * FROM spend;
+DROP TABLE spend;
+CREATE TABLE spend (
+  site                 TEXT NOT NULL,
+  day                  TEXT NOT NULL,
+  source               TEXT NOT NULL,
+  medium               TEXT NOT NULL,
+  campaign             TEXT NOT NULL,
+  content              TEXT NOT NULL DEFAULT '',
+  term                 TEXT NOT NULL DEFAULT '',
+  currency             TEXT NOT NULL,
+  cost                 REAL NOT NULL,
+  platform_conversions REAL,
+  PRIMARY KEY (site, day, source, medium, campaign, content, term, currency)
+) WITHOUT ROWID;
+INSERT INTO spend (site, day, source, medium, campaign, content, term, currency, cost, platform_conversions)
+  SELECT site, day, source, medium, campaign, '', '', currency, cost, platform_conversions FROM spend_0007;
+DROP TABLE spend_0007;

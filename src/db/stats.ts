@@ -162,7 +162,7 @@ export async function readDecided(
     q(`SELECT goal,day,COUNT(DISTINCT IIF(release<=0,json_array(source,medium,campaign),NULL)) AS suppressed,MAX(release<0) AS withheld${view} GROUP BY day,goal HAVING suppressed>0`),
     q(
       `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
-        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign)",
+        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign AND s.content='' AND s.term='')",
     ),
     q(`SELECT DISTINCT goal,grain${where} AND release=1`),
     db

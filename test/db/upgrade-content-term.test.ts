@@ -16,7 +16,7 @@ async function objectNames(): Promise<string[]> {
   const { results } = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' AND name NOT LIKE 'h8_%'",
   ).all<{ name: string }>();
-  return [...results.map((r) => r.name), "atoms_0002", "atoms_0007"];
+  return [...results.map((r) => r.name), "atoms_0002", "atoms_0007", "spend_0007"];
 }
 
 function renamed(sql: string, names: readonly string[]): string {
@@ -68,6 +68,8 @@ describe("migration 0008 on a database that has data", () => {
         ),
       ),
       q("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES ('shop', '2026-10-01', 'done', 7, 7, 1, 2, 10)"),
+      q("INSERT INTO spend (site, day, source, medium, campaign, currency, cost, platform_conversions) VALUES ('shop', '2026-10-01', 'google', '', 'spring', 'EUR', 12.5, 3)"),
+      q("INSERT INTO spend (site, day, source, medium, campaign, currency, cost, platform_conversions) VALUES ('shop', '2026-10-01', 'google', 'cpc', 'spring', 'USD', 7, NULL)"),
     ]);
     expect(new Set(atoms.map((a) => a.release))).toEqual(new Set([1, 0, -1].filter((r) => atoms.some((a) => a.release === r))));
     expect(atoms.some((a) => a.release === 1) && atoms.some((a) => a.release !== 1)).toBe(true);
@@ -97,6 +99,12 @@ describe("migration 0008 on a database that has data", () => {
       else expect(marks).toEqual(want.get(JSON.stringify([r.day, r.goal, r.model, r.source, r.medium, r.campaign])));
     }
     expect(await q("SELECT day, release_k, release_period FROM rollup_days").all().then((x) => x.results)).toEqual([{ day: "2026-10-01", release_k: 10, release_period: null }]);
+    // Spend keeps every row, as campaign-level spend (content and term '').
+    expect(await q("SELECT source, medium, campaign, content, term, currency, cost, platform_conversions FROM spend ORDER BY currency").all().then((x) => x.results)).toEqual([
+      { source: "google", medium: "", campaign: "spring", content: "", term: "", currency: "EUR", cost: 12.5, platform_conversions: 3 },
+      { source: "google", medium: "cpc", campaign: "spring", content: "", term: "", currency: "USD", cost: 7, platform_conversions: null },
+    ]);
+    for (const t of ["h8_atoms_0007", "h8_spend_0007"]) expect(await env.DB.prepare("SELECT name FROM sqlite_master WHERE name = ?").bind(t).first()).toBeNull();
     const left = await env.DB.prepare("SELECT name FROM sqlite_master WHERE name = 'h8_atoms_0007'").first();
     expect(left).toBeNull();
     const sql = await env.DB.prepare("SELECT sql FROM sqlite_master WHERE name = 'h8_atoms'").first<{ sql: string }>();
