@@ -3,7 +3,8 @@ import { fxOf, type Fx, type RateRow } from "../fx/convert";
 import type { RowFilters } from "../db/stats";
 import type { Leaf } from "../privacy/hierarchy";
 import type { SiteConfig } from "../sites/config";
-import { iso } from "../time/day";
+import { periodOf } from "../sites/config";
+import { dayOf, iso } from "../time/day";
 import { decidedReleases, mergeDecided, noDecided, presentView, sumView, type DecidedView, type PartialPeriod, type Row, type Totals } from "./aggregate";
 import { toCsv } from "./csv";
 import { emptySums, present, presentPaid, type Figures } from "./figures";
@@ -26,6 +27,8 @@ export interface StatsInput {
   rates: readonly RateRow[];
   /** unix ms of the latest rollup of the range, or null */
   updatedAt: number | null;
+  /** unix ms of the request (default: now): the site's today ends the current month's units */
+  now?: number;
 }
 
 export interface StatsAnswer {
@@ -91,7 +94,7 @@ export function buildStats(input: StatsInput): StatsAnswer {
   const group = query.group === "goal" ? "day" : query.group;
   const worker = decideUndecided(
     input.undecided,
-    { k: site.privacy.k, model: query.model, group, filters: query.filters, from: query.from, to: query.to, spendKeys: new Set(input.spend.map((s) => JSON.stringify([s.day, s.source, s.campaign]))) },
+    { k: site.privacy.k, period: periodOf(site), today: dayOf(input.now ?? Date.now(), site.timezone), model: query.model, group, filters: query.filters, from: query.from, to: query.to, spendKeys: new Set(input.spend.map((s) => JSON.stringify([s.day, s.source, s.campaign]))) },
     fx,
   );
   const main = view(input, worker, query.goal ?? MACRO_GOAL);
