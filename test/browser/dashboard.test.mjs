@@ -211,6 +211,8 @@ describe("the dashboard in Chromium", () => {
     // The time series: every day of group=day, provisional ones marked.
     const days = await api({ from, to: today, group: "day" });
     await page.click("details summary");
+    // The table is built when the details open (a render later): wait for its rows, not just the click.
+    await page.waitForSelector('[data-testid="series-table"] tbody tr');
     const series = await page.$$eval('[data-testid="series-table"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.getAttribute("data-value"))));
     assert.deepEqual(series, days.rows.map((r) => [String(r.visitors), String(r.conversions)]));
     const marked = await page.$$eval('[data-testid="series-table"] tbody tr .badge', (b) => b.length);
