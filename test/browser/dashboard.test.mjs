@@ -363,6 +363,12 @@ describe("the dashboard in Chromium", () => {
     await page.click('[data-testid="tab-live"]');
     await page.click('[data-testid="live-start"]');
     await page.waitForSelector('[data-testid="live-status"]:has-text("Listening")');
+    // Hits are listed only after the panel has polled once and found none, so that seeing them
+    // proves it polls again (the first GET can come a moment after "Listening" shows).
+    for (const t0 = Date.now(); gets < 1; ) {
+      assert.ok(Date.now() - t0 < 3000, "the first poll comes");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const at = (s) => new Date(Date.now() - s * 1000).toISOString();
     const touch = { source: "newsletter", medium: "email", campaign: "Spring Sale", content: null, term: null };
     hits = [
