@@ -68,6 +68,23 @@ function op(summary: string, tag: string, auth: "admin" | "ingest" | "read" | nu
     : { summary, tags: [tag], security: [{ [auth]: [] }], ...more, responses: { ...responses, ...AUTH_ERRORS } };
 }
 
+/** A Segment drop-in call (docs/MIGRATING.md): Segment's write key, its limits, its answer. */
+function segmentOp(summary: string, description: string): Schema {
+  return {
+    summary,
+    tags: ["ingest"],
+    security: [{ segment: [] }],
+    description,
+    requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
+    responses: {
+      "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
+      "400": MALFORMED,
+      "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
+      ...AUTH_ERRORS,
+    },
+  };
+}
+
 const LIVE_HIT = obj(
   {
     at: DATE_TIME,
@@ -308,66 +325,10 @@ export const openApiDocument = {
       ),
       options: op("CORS preflight for application/json events", "collect", null, { "204": { description: "CORS headers" } }),
     },
-    "/v1/track": {
-      post: {
-        summary: "Segment track call (drop-in, v1.1)",
-        tags: ["ingest"],
-        security: [{ segment: [] }],
-        description: "`event` → goal (or alias); messageId → event_id; properties.revenue / total / value → value, properties.currency; timestamp → time; context.ip and context.userAgent → the visitor hash and bot check; context.page.url; context.campaign → a touch. userId, anonymousId and traits are never stored.",
-        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
-        responses: {
-          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
-          "400": MALFORMED,
-          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
-          ...AUTH_ERRORS,
-        },
-      },
-    },
-    "/v1/page": {
-      post: {
-        summary: "Segment page call (drop-in, v1.1)",
-        tags: ["ingest"],
-        security: [{ segment: [] }],
-        description: "A pageview: context.page.url (or properties.url), its campaign or external referrer as its landing touch.",
-        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
-        responses: {
-          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
-          "400": MALFORMED,
-          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
-          ...AUTH_ERRORS,
-        },
-      },
-    },
-    "/v1/identify": {
-      post: {
-        summary: "Segment identify call (drop-in, v1.1)",
-        tags: ["ingest"],
-        security: [{ segment: [] }],
-        description: "Accepted and ignored: edgetally keeps no user ids or traits.",
-        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
-        responses: {
-          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
-          "400": MALFORMED,
-          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
-          ...AUTH_ERRORS,
-        },
-      },
-    },
-    "/v1/batch": {
-      post: {
-        summary: "Segment batch (drop-in, v1.1)",
-        tags: ["ingest"],
-        security: [{ segment: [] }],
-        description: "`{\"batch\": [message, …]}`, at most 500 KB; each message at most 32 KB; a bad message is rejected alone. identify, group, alias and screen are accepted and ignored.",
-        requestBody: { required: true, content: { "application/json": { schema: obj({}) } } },
-        responses: {
-          "200": answer("`{\"success\": true}` with the per-event outcome", obj({ success: { const: true }, ...integers("accepted", "duplicates"), rejected: ref("Rejected") }, ["success"])),
-          "400": MALFORMED,
-          "413": error("Over Segment's limits (32 KB a call, 500 KB a batch)."),
-          ...AUTH_ERRORS,
-        },
-      },
-    },
+    "/v1/track": { post: segmentOp("Segment track call (drop-in, v1.1)", "`event` → goal (or alias); messageId → event_id; properties.revenue / total / value → value, properties.currency; timestamp → time; context.ip and context.userAgent → the visitor hash and bot check; context.page.url; context.campaign → a touch. userId, anonymousId and traits are never stored.") },
+    "/v1/page": { post: segmentOp("Segment page call (drop-in, v1.1)", "A pageview: context.page.url (or properties.url), its campaign or external referrer as its landing touch.") },
+    "/v1/identify": { post: segmentOp("Segment identify call (drop-in, v1.1)", "Accepted and ignored: edgetally keeps no user ids or traits.") },
+    "/v1/batch": { post: segmentOp("Segment batch (drop-in, v1.1)", "`{\"batch\": [message, …]}`, at most 500 KB; each message at most 32 KB; a bad message is rejected alone. identify, group, alias and screen are accepted and ignored.") },
     "/v1/links": {
       post: op(
         "Create a tracked link",
