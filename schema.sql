@@ -106,7 +106,8 @@ CREATE TABLE link_clicks (
 -- Counts are noisy where the site sets epsilon (docs/PRIVACY.md); revenue in the site's currency,
 -- revenue_by_currency a JSON object of every currency seen. Keyed view first inside a day, so one
 -- view (goal, model) of a range is one seek per day. `release` is decided at rollup time
--- (0003; docs/PRIVACY.md "Release at rollup time").
+-- (0003; docs/PRIVACY.md "Release at rollup time"); content, term and the hierarchical marks
+-- grain, unit_from, unit_to, content_release, term_release (0008; docs/PRIVACY.md §9).
 CREATE TABLE atoms (
   site                TEXT NOT NULL,
   day                 TEXT NOT NULL,
@@ -115,6 +116,8 @@ CREATE TABLE atoms (
   source              TEXT NOT NULL,
   medium              TEXT NOT NULL,
   campaign            TEXT NOT NULL,
+  content             TEXT NOT NULL DEFAULT '(none)',
+  term                TEXT NOT NULL DEFAULT '(none)',
   clicks              INTEGER NOT NULL DEFAULT 0,
   visitors            INTEGER NOT NULL DEFAULT 0,
   conversions         INTEGER NOT NULL DEFAULT 0,  -- distinct conversions that gave it credit
@@ -122,7 +125,12 @@ CREATE TABLE atoms (
   revenue             REAL NOT NULL DEFAULT 0,
   revenue_by_currency TEXT NOT NULL DEFAULT '{}',
   release             INTEGER,                     -- 1 alone, 0 pooled, -1 withheld, NULL undecided
-  PRIMARY KEY (site, day, goal, model, source, medium, campaign)
+  grain               INTEGER,                     -- 0 day, 1 week, 2 month; NULL undecided
+  unit_from           TEXT,
+  unit_to             TEXT,
+  content_release     INTEGER,
+  term_release        INTEGER,
+  PRIMARY KEY (site, day, goal, model, source, medium, campaign, content, term)
 ) WITHOUT ROWID;
 
 -- Funnel steps per day: visitors reaching step `step` (0-based) in order on that day, always
@@ -147,6 +155,7 @@ CREATE TABLE rollup_days (
   updated_at INTEGER NOT NULL, release_k INTEGER,  -- 0003 (ALTER TABLE): the k of the day's atoms' release marks
   upto INTEGER,                              -- 0004: the highest events.rowid this roll covers (pinned while it runs)
   written INTEGER NOT NULL DEFAULT 0,        -- 0004: atoms a chunked write of this roll has upserted
+  release_period TEXT,                       -- 0008: privacy.period of the release marks (NULL: "day")
   PRIMARY KEY (site, day)
 ) WITHOUT ROWID;
 
@@ -159,17 +168,20 @@ CREATE TABLE rollup_scratch (
   PRIMARY KEY (site, day, key)
 ) WITHOUT ROWID;
 
--- Imported ad spend. medium '' means "every medium of that source and campaign".
+-- Imported ad spend. medium '' means "every medium of that source and campaign"; content and term
+-- '' mean campaign-level spend (0008: the key for ad- and keyword-level cost of CONTRACT.md v1.1).
 CREATE TABLE spend (
   site                 TEXT NOT NULL,
   day                  TEXT NOT NULL,
   source               TEXT NOT NULL,
   medium               TEXT NOT NULL,
   campaign             TEXT NOT NULL,
+  content              TEXT NOT NULL DEFAULT '',
+  term                 TEXT NOT NULL DEFAULT '',
   currency             TEXT NOT NULL,
   cost                 REAL NOT NULL,
   platform_conversions REAL,
-  PRIMARY KEY (site, day, source, medium, campaign, currency)
+  PRIMARY KEY (site, day, source, medium, campaign, content, term, currency)
 ) WITHOUT ROWID;
 
 -- Daily reference exchange rates (0006): on each day, `rate` units of `currency` buy one unit of

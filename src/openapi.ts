@@ -149,6 +149,8 @@ const PRIVACY = obj(
     suppressed: typed("integer", "atoms (or funnel days) not released on their own"),
     withheld_days: arr(DAY, { description: "days of which nothing could be released" }),
     provisional_days: arr(DAY, { description: "days inside the 7-day re-roll window" }),
+    period: { ...enumOf(["day", "week", "month", "mixed"]), description: "v1.1 (/v1/stats): the time grain of the units the rows hold" },
+    partial_periods: arr(STR, { description: "v1.1 (/v1/stats): periods of week or month units the range cuts, as YYYY-MM-DD/YYYY-MM-DD; left out of rows, other and totals" }),
   },
   ["k", "epsilon", "suppressed", "provisional_days"],
 );
@@ -249,7 +251,7 @@ export const openApiDocument = {
           goal: nullable("string", "null: all macro goals together"),
           currency: STR,
           privacy: ref("Privacy"),
-          rows: arr(ref("Figures"), { description: "each also carries its key columns (source/medium/campaign, day, or goal/tier)" }),
+          rows: arr(ref("Figures"), { description: "each also carries its key columns (source/medium/campaign[/content[/term]], source, medium, day, or goal/tier); a content or term not released on its own shows as (other)" }),
           other: ref("Figures"),
           totals: {
             allOf: [
@@ -367,6 +369,10 @@ export const openApiDocument = {
               model: "attribution model (default last_click)",
               goal: "a goal name; omitted: all macro goals",
               format: "json (default) or csv",
+              source: "v1.1 drill-down: only rows of this source (narrows rows, never other or totals; not with group=day or goal)",
+              medium: "v1.1 drill-down: only rows of this medium",
+              campaign: "v1.1 drill-down: only rows of this campaign",
+              content: "v1.1 drill-down: only rows of this released content, or (other)",
             }),
           ],
         },

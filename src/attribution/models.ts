@@ -125,6 +125,51 @@ export function attributeAll(touches: readonly Touch[], at: number, windows: Win
   return out;
 }
 
+/** A touch key with its content and term (NONE when the touch has none): what an atom is keyed by (v1.1). */
+export interface LeafKey extends TouchKey {
+  content: string;
+  term: string;
+}
+
+/** One (touch, content, term)'s share of one conversion under one model. */
+export interface LeafCredit extends LeafKey {
+  weight: number;
+}
+
+/**
+ * `attributeAll` one level down (CONTRACT.md v1.1 "below the campaign"): the same weights, merged
+ * by (source, medium, campaign, content, term) instead of the touch key, so the leaves of a touch
+ * sum to exactly its credit there. No eligible touch: all to direct / (none) / (none) / (none) / (none).
+ */
+export function attributeLeaves(touches: readonly Touch[], at: number, windows: Windows): Record<Model, LeafCredit[]> {
+  const sorted = eligibleTouches(touches, at, windows);
+  const out = {} as Record<Model, LeafCredit[]>;
+  for (const m of MODELS) {
+    if (sorted.length === 0) {
+      out[m] = [{ ...DIRECT_KEY, content: NONE, term: NONE, weight: 1 }];
+      continue;
+    }
+    const weights = modelWeights(m, sorted, at);
+    const merged = new Map<string, LeafCredit>();
+    sorted.forEach((t, i) => {
+      const weight = weights[i]!;
+      if (weight <= 0) return;
+      const leaf: LeafKey = { source: t.source, medium: t.medium, campaign: t.campaign, content: t.content ?? NONE, term: t.term ?? NONE };
+      const id = leafKeyId(leaf);
+      const c = merged.get(id);
+      if (c) c.weight += weight;
+      else merged.set(id, { ...leaf, weight });
+    });
+    out[m] = [...merged.values()];
+  }
+  return out;
+}
+
+/** A string id of a leaf key, unambiguous for any field contents. */
+export function leafKeyId(k: LeafKey): string {
+  return JSON.stringify([k.source, k.medium, k.campaign, k.content, k.term]);
+}
+
 function creditsOf(model: Model, sorted: readonly Touch[], at: number): Credit[] {
   if (sorted.length === 0) return [{ ...DIRECT_KEY, weight: 1 }];
   const weights = modelWeights(model, sorted, at);

@@ -1,8 +1,14 @@
+import type { HierMark } from "../privacy/hierarchy";
 import type { ReleaseMark } from "../privacy/release";
+import type { Grain } from "../time/periods";
+
+/** A touch's content or term when it has none (CONTRACT.md v1.1 "group"). */
+export const NONE_LABEL = "(none)";
 
 /**
- * A daily atom (CONTRACT.md "The privacy invariant"): the unit the rollup writes and the only
- * thing the stats API reads. goal is a goal name or MACRO_GOAL (all macro goals together).
+ * A daily atom (CONTRACT.md "The privacy invariant", v1.1 "below the campaign"): the unit the
+ * rollup writes and the only thing the stats API reads, per touch, content and term. goal is a goal
+ * name or MACRO_GOAL (all macro goals together).
  */
 export interface Atom {
   site: string;
@@ -10,6 +16,9 @@ export interface Atom {
   source: string;
   medium: string;
   campaign: string;
+  /** NONE_LABEL when the touch had none */
+  content: string;
+  term: string;
   goal: string;
   model: string;
   clicks: number;
@@ -20,9 +29,15 @@ export interface Atom {
   /** in the site's currency */
   revenue: number;
   revenue_by_currency: Record<string, number>;
-  /** the release decided at rollup time (privacy/release.ts markDay); null/absent = undecided */
+  /** the release decided at rollup time (privacy/hierarchy.ts markHierarchy); null/absent = undecided */
   release?: ReleaseMark | null;
+  /** the rest of the atom's HierMark (absent = undecided) */
+  mark?: Omit<HierMark, "release">;
 }
+
+/** How `grain` is stored (0008). */
+export const GRAIN_CODE: Record<Grain, number> = { day: 0, week: 1, month: 2 };
+export const GRAIN_OF: readonly Grain[] = ["day", "week", "month"];
 
 /** The goal key of atoms that count every macro goal together (stats without `goal=`). */
 export const MACRO_GOAL = "(macro)";
@@ -44,9 +59,12 @@ export const TRAFFIC_VIEW = { goal: MACRO_GOAL, model: "last_click" } as const;
 export const ATOMS_PER_STATEMENT = 500;
 
 /** The primary key of an atom within its site and day. */
-export type AtomKey = Pick<Atom, "source" | "medium" | "campaign" | "goal" | "model">;
+export type AtomKey = Pick<Atom, "source" | "medium" | "campaign" | "content" | "term" | "goal" | "model">;
 
-type AtomRow = [string, string, string, string, string, number, number, number, number, number, string, ReleaseMark | null];
+type AtomRow = [
+  string, string, string, string, string, string, string, number, number, number, number, number, string,
+  ReleaseMark | null, number | null, string | null, string | null, 0 | 1 | null, 0 | 1 | null,
+];
 
 /** revenue_by_currency as stored: a JSON object with sorted keys, so equal sums give equal text. */
 export function currencyJson(byCurrency: Record<string, number>): string {
@@ -60,13 +78,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export const UPSERT_ATOMS_SQL = "INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release) " +
-  "SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, " +
-         "a.value ->> 5, a.value ->> 6, a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10, a.value ->> 11 " +
+export const UPSERT_ATOMS_SQL =
+  "INSERT INTO atoms (site, day, source, medium, campaign, content, term, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, " +
+                     "release, grain, unit_from, unit_to, content_release, term_release) " +
+  "SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, a.value ->> 5, a.value ->> 6, " +
+         "a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10, a.value ->> 11, a.value ->> 12, " +
+         "a.value ->> 13, a.value ->> 14, a.value ->> 15, a.value ->> 16, a.value ->> 17, a.value ->> 18 " +
   "FROM json_each(?3) AS a WHERE true " +
-  "ON CONFLICT (site, day, goal, model, source, medium, campaign) DO UPDATE SET " +
+  "ON CONFLICT (site, day, goal, model, source, medium, campaign, content, term) DO UPDATE SET " +
     "clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions, " +
-    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency, release = excluded.release";
+    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency, release = excluded.release, " +
+    "grain = excluded.grain, unit_from = excluded.unit_from, unit_to = excluded.unit_to, " +
+    "content_release = excluded.content_release, term_release = excluded.term_release";
 
 /**
  * Idempotent upserts of one site-day's atoms, `perStatement` atoms per statement (3 bound
@@ -82,26 +105,27 @@ export function atomChunksJson(atoms: readonly Atom[], perStatement = ATOMS_PER_
   return chunks(atoms, perStatement).map((chunk) =>
     JSON.stringify(
       chunk.map((a): AtomRow => [
-        a.source, a.medium, a.campaign, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency), a.release ?? null,
+        a.source, a.medium, a.campaign, a.content, a.term, a.goal, a.model, a.clicks, a.visitors, a.conversions, a.credit, a.revenue, currencyJson(a.revenue_by_currency),
+        a.release ?? null, a.mark ? GRAIN_CODE[a.mark.grain] : null, a.mark?.unit_from ?? null, a.mark?.unit_to ?? null, a.mark?.content ?? null, a.mark?.term ?? null,
       ]),
     ),
   );
 }
 
-const DELETE_ATOMS = "DELETE FROM atoms WHERE site = ?1 AND day = ?2 AND (source, medium, campaign, goal, model) IN " +
-  "(SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4 FROM json_each(?3) AS k)";
+const DELETE_ATOMS = "DELETE FROM atoms WHERE site = ?1 AND day = ?2 AND (source, medium, campaign, content, term, goal, model) IN " +
+  "(SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4, k.value ->> 5, k.value ->> 6 FROM json_each(?3) AS k)";
 
 /** Deletes the given atoms of one site-day (those a rerun no longer produces), chunked like the upsert. */
 export function deleteAtomStatements(db: D1Database, site: string, day: string, keys: readonly AtomKey[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {
   return chunks(keys, perStatement).map((chunk) =>
-    db.prepare(DELETE_ATOMS).bind(site, day, JSON.stringify(chunk.map((k) => [k.source, k.medium, k.campaign, k.goal, k.model]))),
+    db.prepare(DELETE_ATOMS).bind(site, day, JSON.stringify(chunk.map((k) => [k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]))),
   );
 }
 
 /** The keys of the atoms stored for one site-day. */
 export async function atomKeys(db: D1Database, site: string, day: string): Promise<AtomKey[]> {
   const { results } = await db
-    .prepare(`SELECT source, medium, campaign, goal, model FROM atoms WHERE site = ? AND day = ?`)
+    .prepare(`SELECT source, medium, campaign, content, term, goal, model FROM atoms WHERE site = ? AND day = ?`)
     .bind(site, day)
     .all<AtomKey>();
   return results;
@@ -109,14 +133,17 @@ export async function atomKeys(db: D1Database, site: string, day: string): Promi
 
 /** The key of an atom as one string (for set differences). */
 export function atomKeyId(k: AtomKey): string {
-  return JSON.stringify([k.source, k.medium, k.campaign, k.goal, k.model]);
+  return JSON.stringify([k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]);
 }
 
 /** Every atom of one site-day, as stored (the re-marking of rollup/release.ts reads them back). */
 export async function readDayAtoms(db: D1Database, site: string, day: string): Promise<Atom[]> {
   const { results } = await db
-    .prepare("SELECT * FROM atoms WHERE site=? AND day=?")
+    .prepare(
+      "SELECT site, day, source, medium, campaign, content, term, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release " +
+        "FROM atoms WHERE site=? AND day=?",
+    )
     .bind(site, day)
-    .all<Omit<Atom, "revenue_by_currency"> & { revenue_by_currency: string }>();
+    .all<Omit<Atom, "revenue_by_currency" | "mark"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
 }

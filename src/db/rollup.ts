@@ -1,4 +1,4 @@
-import type { TouchKey } from "../attribution/models";
+import type { LeafKey, TouchKey } from "../attribution/models";
 import { chunks } from "./atoms";
 
 /**
@@ -25,8 +25,8 @@ export interface ConversionRow {
   journey: string | null;
 }
 
-/** A count per touch key: distinct visitors, or tracked-link clicks. */
-export interface TouchCount extends TouchKey {
+/** A count per touch key, content and term ('(none)' where missing): distinct visitors, or tracked-link clicks. */
+export interface TouchCount extends LeafKey {
   n: number;
 }
 
@@ -166,7 +166,7 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
   const { results } = await db
     .prepare(
       "WITH pv AS ( " +
-          "SELECT visitor, touch_kind, source, medium, campaign, " +
+          "SELECT visitor, touch_kind, source, medium, campaign, content, term, " +
                  "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
           "FROM events " +
           "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
@@ -174,10 +174,12 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
         "SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
                "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
                "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign, " +
+               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content, " +
+               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term, " +
                "COUNT(DISTINCT visitor) AS n " +
         "FROM pv " +
         "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
-        "GROUP BY 1, 2, 3",
+        "GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(site, day, upto)
     .all<TouchCount>();
@@ -265,7 +267,7 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
     .prepare(
       `WITH ${TOUCH_RANKING}, ` +
         "pv AS ( " +
-          "SELECT visitor, touch_kind, source, medium, campaign, " +
+          "SELECT visitor, touch_kind, source, medium, campaign, content, term, " +
                  "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
           "FROM events " +
           "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
@@ -274,7 +276,9 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
           "SELECT visitor, " +
                  "CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
                  "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
-                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign " +
+                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign, " +
+                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content, " +
+                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term " +
           "FROM pv " +
           "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
         "), " +
@@ -289,9 +293,11 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
         "SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source, " +
                "CASE WHEN m.level > 0 THEN m.medium ELSE '(overflow)' END AS medium, " +
                "CASE WHEN m.level = 3 THEN m.campaign ELSE '(overflow)' END AS campaign, " +
+               "CASE WHEN m.level = 3 THEN v.content ELSE '(none)' END AS content, " +
+               "CASE WHEN m.level = 3 THEN v.term ELSE '(none)' END AS term, " +
                "COUNT(DISTINCT v.visitor) AS n " +
         "FROM v JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign " +
-        "GROUP BY 1, 2, 3",
+        "GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
     .all<TouchCount>();
@@ -302,10 +308,11 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
 export async function dayClicks(db: D1Database, site: string, day: string): Promise<TouchCount[]> {
   const { results } = await db
     .prepare(
-      "SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, SUM(c.clicks) AS n " +
+      "SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, " +
+             "COALESCE(l.content, '(none)') AS content, COALESCE(l.term, '(none)') AS term, SUM(c.clicks) AS n " +
         "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
         "WHERE c.site = ? AND c.day = ? " +
-        "GROUP BY l.source, l.medium, l.campaign",
+        "GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(site, day)
     .all<TouchCount>();

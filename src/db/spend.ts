@@ -2,8 +2,9 @@ import type { SpendRow } from "../stats/spend";
 import { chunkForParams, placeholders } from "./chunk";
 
 /**
- * Imported ad spend. One row per (site, day, source, medium, campaign, currency); a second
- * import of the same key replaces it (ON CONFLICT … DO UPDATE).
+ * Imported ad spend. One row per (site, day, source, medium, campaign, content, term, currency); a
+ * second import of the same key replaces it (ON CONFLICT … DO UPDATE). content and term are ''
+ * (campaign-level spend, 0008) until POST /v1/spend accepts them (CONTRACT.md v1.1).
  */
 
 /** Bound parameters per spend row in the upsert. */
@@ -19,7 +20,7 @@ export function spendUpsertStatements(db: D1Database, site: string, rows: readon
         // Only placeholders are joined into the text; every value is bound.
         `INSERT INTO spend (site, day, source, medium, campaign, currency, cost, platform_conversions)
          VALUES ${placeholders(chunk.length, SPEND_PARAMS_PER_ROW)}
-         ON CONFLICT (site, day, source, medium, campaign, currency)
+         ON CONFLICT (site, day, source, medium, campaign, content, term, currency)
          DO UPDATE SET cost = excluded.cost, platform_conversions = excluded.platform_conversions`,
       )
       .bind(...chunk.flatMap((r) => [site, r.day, r.source, r.medium, r.campaign, r.currency, r.cost, r.platform_conversions])),
@@ -38,7 +39,7 @@ export async function readSpend(db: D1Database, site: string, from: string, to: 
   const { results } = await db
     .prepare(
       "SELECT day, source, medium, campaign, currency, cost, platform_conversions " +
-        "FROM spend WHERE site = ? AND day BETWEEN ? AND ? ORDER BY day, source, medium, campaign, currency",
+        "FROM spend WHERE site = ? AND day BETWEEN ? AND ? AND content = '' AND term = '' ORDER BY day, source, medium, campaign, currency",
     )
     .bind(site, from, to)
     .all<SpendRow>();

@@ -1,7 +1,9 @@
-import type { Cell, TrafficCell } from "../privacy/release";
-import type { DecidedView, RowKey, TouchGroup } from "../stats/aggregate";
+import type { Leaf } from "../privacy/hierarchy";
+import type { Cell } from "../privacy/release";
+import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "../stats/aggregate";
 import { addCell, emptySums, type Sums } from "../stats/figures";
-import { chunks, MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
+import { monthEnd, monthStart } from "../time/periods";
+import { chunks, GRAIN_OF, MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
 import { factorSql, readRates } from "./fx";
 import { readSpend } from "./spend";
 import type { FunnelDayRow } from "../stats/funnel";
@@ -11,14 +13,6 @@ import type { FunnelDayRow } from "../stats/funnel";
  * so a response can only ever be built from what the rollup released into atoms.
  */
 
-interface AtomRow extends TrafficCell {
-  goal: string;
-  model: string;
-  conversions: number;
-  credit: number;
-  revenue: number;
-  revenue_by_currency: string;
-}
 
 /**
  * The days of [?2, ?3] whose atoms carry release marks for k = ?4 (site ?1): the API sums those
@@ -28,9 +22,10 @@ const MARKED = "SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND
 
 /**
  * Currencies per summing statement: D1 answers at most 100 columns (101: "too many columns in
- * result set"), and each currency takes three (its sum, converted, unconverted) beside ≤ 9 others.
+ * result set"), and each currency takes three (its sum, converted, unconverted) beside ≤ 11 others
+ * (goal, up to five key columns for group=term, five sums).
  */
-const CURRENCY_COLUMNS = 30;
+const CURRENCY_COLUMNS = 29;
 
 function parseCurrencies(json: string): Record<string, number> {
   try {
@@ -43,43 +38,92 @@ function parseCurrencies(json: string): Record<string, number> {
 }
 
 /**
- * The days of a range not marked for k, as the Worker releases them: the atoms of the view's
- * model (every goal's; the caller picks the view) and the traffic reference. The rollup writes
- * every touch of a day under every (goal, model) with the same clicks and visitors (noise on them
- * is keyed by the touch alone, privacy/noise.ts), so one reference view (TRAFFIC_VIEW) holds them
- * all, and the traffic base of privacy/release.ts sees the same touches whatever view is asked.
+ * The days of a range not marked for k, as the Worker marks them (stats/undecided.ts): every atom
+ * of every view (goal, model), per content and term. The marks of a unit's contents are decided
+ * from the views that release it (privacy/hierarchy.ts), so the Worker needs them all to decide
+ * exactly as the rollup will; the rows are read only for days the rollup has not marked yet (a
+ * roll under way, or a change of k) and for ranges that reach them.
  */
-export async function readUndecided(db: D1Database, site: string, model: string, from: string, to: string, k: number) {
+export async function readUndecided(db: D1Database, site: string, from: string, to: string, k: number): Promise<Leaf[]> {
   const { results } = await db
     .prepare(
-      "SELECT day,source,medium,campaign,goal,model,clicks,visitors,conversions,credit,revenue,revenue_by_currency FROM atoms " +
-        `WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND day NOT IN (${MARKED}) AND (model=?5 OR goal=?6 AND model=?7)`,
+      "SELECT day,source,medium,campaign,content,term,goal,model,clicks,visitors,conversions,credit,revenue,revenue_by_currency FROM atoms " +
+        `WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND day NOT IN (${MARKED})`,
     )
-    .bind(site, from, to, k, model, TRAFFIC_VIEW.goal, TRAFFIC_VIEW.model)
-    .all<AtomRow>();
-  return {
-    cells: results.filter((r) => r.model === model).map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) })),
-    traffic: results.filter((r) => r.goal === TRAFFIC_VIEW.goal && r.model === TRAFFIC_VIEW.model),
-  };
+    .bind(site, from, to, k)
+    .all<Omit<Leaf, "revenue_by_currency"> & { revenue_by_currency: string }>();
+  return results.map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) }));
 }
 
-/** The key columns each grouping sums decided atoms by (group=goal sums each goal by day). */
-const DECIDED_KEYS: Record<TouchGroup, string[]> = {
-  campaign: ["source", "medium", "campaign"],
-  source: ["source"],
-  medium: ["medium"],
-  day: ["day"],
-};
+type ViewAtom = Cell & { goal: string; model: string };
 
 /**
- * The decided days of a range, summed in SQL: for each goal of the view (one goal, or every goal
- * of the model when `goal` is null), its rows under `group` from atoms released on their own (for
- * group=day, every atom of a day not withheld), `other` from the pooled ones, the suppressed and
- * withheld counts per day, and the released cells spend can attach to. Two batches: the first
- * finds the currencies in range (each becomes a SUM column of the second: one pass over the atoms
- * instead of a json_each join), the days and the spend cells; the second sums. Reads seek per day
- * on the (site, day, goal, model) prefix of the atoms' key; rows returned grow with the answer,
- * not with the days × touches read.
+ * Sums atoms of the same (day, touch, goal, model) — a campaign's contents and terms — into one
+ * campaign atom each, in first-seen order (CONTRACT.md v1.1: a campaign atom is the sum of its contents).
+ */
+export function campaignAtoms<T extends ViewAtom>(atoms: readonly T[]): ViewAtom[] {
+  const out = new Map<string, ViewAtom>();
+  for (const a of atoms) {
+    const id = JSON.stringify([a.day, a.source, a.medium, a.campaign, a.goal, a.model]);
+    const c = out.get(id);
+    if (!c) {
+      out.set(id, {
+        day: a.day, source: a.source, medium: a.medium, campaign: a.campaign, goal: a.goal, model: a.model,
+        clicks: a.clicks, visitors: a.visitors, conversions: a.conversions, credit: a.credit, revenue: a.revenue, revenue_by_currency: { ...a.revenue_by_currency },
+      });
+      continue;
+    }
+    c.clicks += a.clicks;
+    c.visitors += a.visitors;
+    c.conversions += a.conversions;
+    c.credit += a.credit;
+    c.revenue += a.revenue;
+    for (const [cur, v] of Object.entries(a.revenue_by_currency)) c.revenue_by_currency[cur] = (c.revenue_by_currency[cur] ?? 0) + v;
+  }
+  return [...out.values()];
+}
+
+/** The label a released content or term row shows: its name where released on its own, else (other). */
+const CONTENT_LABEL = "IIF(content_release=1,content,'(other)')";
+const TERM_LABEL = "IIF(content_release=1 AND term_release=1,term,'(other)')";
+
+/**
+ * The key columns each grouping sums decided atoms by, as [column, SQL expression] (group=goal
+ * sums each goal by day). Contents and terms show under their released label (privacy/hierarchy.ts
+ * rowKeyOf).
+ */
+const DECIDED_KEYS: Record<TouchGroup, [string, string][]> = {
+  campaign: [["source", "source"], ["medium", "medium"], ["campaign", "campaign"]],
+  content: [["source", "source"], ["medium", "medium"], ["campaign", "campaign"], ["content", CONTENT_LABEL]],
+  term: [["source", "source"], ["medium", "medium"], ["campaign", "campaign"], ["content", CONTENT_LABEL], ["term", TERM_LABEL]],
+  source: [["source", "source"]],
+  medium: [["medium", "medium"]],
+  day: [["day", "day"]],
+};
+
+/** The drill-down filters of GET /v1/stats (CONTRACT.md v1.1): they narrow rows, never units. */
+export interface RowFilters {
+  source?: string;
+  medium?: string;
+  campaign?: string;
+  content?: string;
+}
+
+const FILTER_SQL: Record<keyof RowFilters, string> = { source: "source", medium: "medium", campaign: "campaign", content: CONTENT_LABEL };
+
+/**
+ * The decided days of a range, summed in SQL over the hierarchical marks (privacy/hierarchy.ts;
+ * `answerRange` is the reference): an atom counts only when the range holds its whole unit
+ * (`unit_from >= from AND unit_to <= to`). For each goal of the view (one goal, or every goal of
+ * the model when `goal` is null): its rows under `group` from atoms released on their own (for
+ * group=day, every single-day unit not withheld; coarse units go to `other`), narrowed by
+ * `filters`; `other` from the pooled ones; `totals` from every unit in range; the suppressed and
+ * withheld counts per day; the released cells spend can attach to; the grains the rows hold; and
+ * the units the range cuts (`privacy.partial_periods`). Two batches: the first finds the currencies
+ * in range (each becomes a SUM column of the second: one pass over the atoms instead of a json_each
+ * join), the days, the spend cells, grains and cut units; the second sums. Reads seek per day on the
+ * (site, day, goal, model) prefix of the atoms' key; rows returned grow with the answer, not with
+ * the days × touches read.
  * Money is converted into the site's `currency` atom by atom, at the atom's day's rate
  * (db/fx.ts factorSql, the rule of fx/convert.ts): a currency's converted sum, and its sum over
  * the atoms whose day has no rate (revenue_unconverted).
@@ -88,24 +132,59 @@ const DECIDED_KEYS: Record<TouchGroup, string[]> = {
  * of exactly three capital letters are written (all the collector and site config accept), so
  * nothing else can reach the statement text. https://developers.cloudflare.com/d1/platform/limits/
  */
-export async function readDecided(db: D1Database, site: string, goal: string | null, model: string, group: TouchGroup, from: string, to: string, k: number, currency: string): Promise<Map<string, DecidedView>> {
-  const where = ` FROM atoms WHERE site=?1 AND day IN (${MARKED}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
+export async function readDecided(
+  db: D1Database,
+  site: string,
+  goal: string | null,
+  model: string,
+  group: TouchGroup,
+  from: string,
+  to: string,
+  k: number,
+  currency: string,
+  filters: RowFilters = {},
+): Promise<Map<string, DecidedView>> {
+  const view = ` FROM atoms WHERE site=?1 AND day IN (${MARKED}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
+  // Units the range holds whole; only they are summed (a unit the range cuts counts nowhere).
+  const where = `${view} AND unit_from>=?2 AND unit_to<=?3`;
   const args = [site, from, to, k, model, ...(goal === null ? [] : [goal])];
-  const q = (sql: string) => db.prepare(sql).bind(...args);
-  const [currencies, days, cells] = await db.batch<Record<string, unknown>>([
+  const q = (sql: string, more: unknown[] = []) => db.prepare(sql).bind(...args, ...more);
+  const filterKeys = (Object.keys(FILTER_SQL) as (keyof RowFilters)[]).filter((f) => filters[f] !== undefined);
+  const filterSql = filterKeys.map((f, i) => ` AND ${FILTER_SQL[f]}=?${args.length + 1 + i}`).join("");
+  const filterArgs = filterKeys.map((f) => filters[f]!);
+  // Units cut by the range lie in its first or last month (a unit never crosses a month): those
+  // months' marked days are read for them.
+  const cutFrom = monthStart(from);
+  const cutTo = monthEnd(to);
+  const [currencies, days, cells, grains, cut] = await db.batch<Record<string, unknown>>([
     q(`SELECT DISTINCT j.key AS c FROM (SELECT revenue_by_currency${where}),json_each(revenue_by_currency) j`),
-    q(`SELECT goal,day,SUM(release<=0) AS suppressed,MAX(release<0) AS withheld${where} GROUP BY day,goal HAVING suppressed>0`),
+    // Suppressed counts campaign atoms (day, touch), each the sum of its contents and terms.
+    q(`SELECT goal,day,COUNT(DISTINCT IIF(release<=0,json_array(source,medium,campaign),NULL)) AS suppressed,MAX(release<0) AS withheld${view} GROUP BY day,goal HAVING suppressed>0`),
     q(
       `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
-        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign)",
+        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign AND s.content='' AND s.term='')",
     ),
+    q(`SELECT DISTINCT goal,grain${where} AND release=1`),
+    db
+      .prepare(
+        "SELECT DISTINCT goal,unit_from,unit_to,grain FROM atoms " +
+          "WHERE site=?1 AND day IN (SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?6 AND ?7 AND release_k=?4) AND model=?5" +
+          (goal === null ? "" : " AND goal=?8") +
+          " AND release>=0 AND unit_from<=?3 AND unit_to>=?2 AND NOT (unit_from>=?2 AND unit_to<=?3)",
+      )
+      .bind(site, from, to, k, model, cutFrom, cutTo, ...(goal === null ? [] : [goal])),
   ]);
   const codes = currencies!.results.map((r) => String(r.c)).filter((c) => /^[A-Z]{3}$/.test(c));
   const keys = DECIDED_KEYS[group];
-  // group=day rows hold their day's pool, grouped in key order (day, goal) so SQLite need not sort;
-  // every other grouping sums released atoms by key and the pools into `other`. Currencies go
-  // CURRENCY_COLUMNS to a statement (SQLite caps a result's columns): the first statement of each
-  // pair also sums the counts, the others only their currencies.
+  // GROUP BY the expressions, not the aliases: SQLite resolves a GROUP BY name to the input's
+  // column first, so `GROUP BY content` would group by the content's name, not its released label.
+  const keyCols = keys.map(([, e]) => e).join(",");
+  const keyExprs = keys.map(([c, e]) => (c === e ? c : `${e} AS ${c}`)).join(",");
+  // group=day rows hold their day's single-day units (day units and day pools), grouped in key
+  // order (day, goal) so SQLite need not sort; coarse units belong to no single day and go to
+  // `other`. Every other grouping sums released atoms by key and the pools into `other`. Currencies
+  // go CURRENCY_COLUMNS to a statement (SQLite caps a result's columns): the first statement of
+  // each triple also sums the counts, the others only their currencies.
   const byDay = group === "day";
   const parts = codes.length > 0 ? chunks(codes, CURRENCY_COLUMNS) : [[]];
   // Each foreign currency's factor is computed once per atom in an inner select (x<i>: the
@@ -121,10 +200,14 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
           return `,${x} AS x${i}` + (foreign(c) ? `,IIF(${x} IS NULL,NULL,${factorSql(c, currency, "atoms.day")}) AS f${i}` : "");
         })
         .join("");
-      const atoms = (release: string) => `(SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue${amounts}${where} AND ${release})`;
+      const atoms = (release: string) =>
+        `(SELECT goal,day,source,medium,campaign,content,term,content_release,term_release,clicks,visitors,conversions,credit,revenue${amounts}${where} AND ${release})`;
       return [
-        q(`SELECT goal,${keys},${sums} FROM ${atoms(byDay ? "release>=0" : "release=1")} GROUP BY ${byDay ? "day,goal" : `goal,${keys}`}`),
-        q(`SELECT goal,${sums} FROM ${atoms(byDay ? "release IS NULL" : "release=0")} GROUP BY goal`),
+        byDay
+          ? q(`SELECT goal,day,${sums} FROM ${atoms("release>=0 AND grain=0")} GROUP BY day,goal`)
+          : q(`SELECT goal,${keyExprs},${sums} FROM ${atoms("release=1")} WHERE true${filterSql} GROUP BY goal,${keyCols}`, filterArgs),
+        q(`SELECT goal,${sums} FROM ${atoms(byDay ? "release>=0 AND grain>0" : "release=0")} GROUP BY goal`),
+        q(`SELECT goal,${sums} FROM ${atoms("release>=0")} GROUP BY goal`),
       ];
     }),
   );
@@ -132,7 +215,7 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
   const out = new Map<string, DecidedView>();
   const viewOf = (g: unknown) => {
     let v = out.get(String(g));
-    if (!v) out.set(String(g), (v = { rows: [], other: emptySums(), days: [], spendCells: [] }));
+    if (!v) out.set(String(g), (v = noDecided()));
     return v;
   };
   const rowsByKey = new Map<string, Sums>();
@@ -153,8 +236,8 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
         revenue_unconverted: present("u", foreign),
       });
     };
-    for (const r of results[2 * p]!.results) {
-      const key = Object.fromEntries(keys.map((c) => [c, r[c]])) as unknown as RowKey;
+    for (const r of results[3 * p]!.results) {
+      const key = Object.fromEntries(keys.map(([c]) => [c, r[c]])) as unknown as RowKey;
       const id = JSON.stringify([r.goal, key]);
       let sums = rowsByKey.get(id);
       if (!sums) {
@@ -163,14 +246,24 @@ export async function readDecided(db: D1Database, site: string, goal: string | n
       }
       add(sums, r);
     }
-    for (const r of results[2 * p + 1]!.results) add(viewOf(r.goal).other, r);
+    for (const r of results[3 * p + 1]!.results) add(viewOf(r.goal).other, r);
+    for (const r of results[3 * p + 2]!.results) add(viewOf(r.goal).totals, r);
   });
   for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }
-  for (const r of cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]) {
-    viewOf(r.goal).spendCells.push({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) });
+  // Spend joins at the campaign: the released contents of a campaign atom are summed back into it.
+  const spendAtoms = (cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]).map((r) => ({
+    ...r,
+    model,
+    revenue_by_currency: parseCurrencies(r.revenue_by_currency),
+  }));
+  for (const { goal: g, model: _m, ...cell } of campaignAtoms(spendAtoms)) viewOf(g).spendCells.push(cell);
+  for (const r of grains!.results as { goal: string; grain: number }[]) viewOf(r.goal).grains.push(GRAIN_OF[r.grain] ?? "day");
+  for (const r of cut!.results as { goal: string; unit_from: string; unit_to: string; grain: number }[]) {
+    viewOf(r.goal).partial.push({ from: r.unit_from, to: r.unit_to, grain: GRAIN_OF[r.grain] ?? "day" });
   }
+  for (const v of out.values()) v.partial.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
   return out;
 }
 
@@ -202,19 +295,27 @@ export async function readFunnelDays(db: D1Database, site: string, funnel: strin
  * the view's atoms (every goal's: the caller picks) and the traffic reference of the days not yet
  * marked for k, spend, the reference rates they may be converted at, and the latest rollup time.
  */
-export async function readStatsData(db: D1Database, site: string, q: { group: string; goal: string | null; model: string }, from: string, to: string, k: number, currency: string) {
+export async function readStatsData(
+  db: D1Database,
+  site: string,
+  q: { group: string; goal: string | null; model: string; filters?: RowFilters },
+  from: string,
+  to: string,
+  k: number,
+  currency: string,
+) {
   const all = q.group === "goal";
   const [decided, undecided, spend, updatedAt] = await Promise.all([
-    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency),
-    readUndecided(db, site, q.model, from, to, k),
+    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency, q.filters),
+    readUndecided(db, site, from, to, k),
     readSpend(db, site, from, to),
     readUpdatedAt(db, site, from, to),
   ]);
-  // The Worker converts the money it sums itself (undecided cells, spend, the cells spend attaches
+  // The Worker converts the money it sums itself (undecided atoms, spend, the cells spend attaches
   // to); the decided sums come converted. Rates are read only for the currencies met there.
   const codes = new Set([currency, ...spend.map((s) => s.currency)]);
-  for (const c of undecided.cells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
+  for (const c of undecided) if (c.model === q.model) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
   for (const v of decided.values()) for (const c of v.spendCells) for (const code of Object.keys(c.revenue_by_currency)) codes.add(code);
   const rates = await readRates(db, from, to, [...codes]);
-  return { decided, ...undecided, spend, rates, updatedAt };
+  return { decided, undecided, spend, rates, updatedAt };
 }

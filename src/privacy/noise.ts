@@ -1,4 +1,4 @@
-import type { Atom } from "../db/atoms";
+import { NONE_LABEL, type Atom } from "../db/atoms";
 
 /**
  * Differential-privacy noise the rollup adds to the atoms of sites with `privacy.epsilon` set,
@@ -128,7 +128,10 @@ export async function wholeNoisy(secret: string, message: string, x: number, eps
  */
 export async function noiseAtom(secret: string, epsilon: number, atom: Atom): Promise<Atom> {
   checkEpsilon(epsilon);
-  const touch = [atom.site, atom.day, atom.source, atom.medium, atom.campaign];
+  // v1.1 atoms below the campaign: the content and term are part of the identity, except for an
+  // atom without either, whose identity (and so its noise) stays what it was before 0008.
+  const leaf = atom.content === NONE_LABEL && atom.term === NONE_LABEL ? [] : [atom.content, atom.term];
+  const touch = [atom.site, atom.day, atom.source, atom.medium, atom.campaign, ...leaf];
   const traffic = JSON.stringify([...touch, atom.clicks, atom.visitors]);
   const currencies = Object.entries(atom.revenue_by_currency).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const whole = JSON.stringify([...touch, atom.goal, atom.model, atom.clicks, atom.visitors, atom.conversions, atom.credit, atom.revenue, currencies]);

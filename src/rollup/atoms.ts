@@ -1,22 +1,22 @@
-import { touchKeyId, type TouchKey } from "../attribution/models";
+import { leafKeyId, type LeafKey } from "../attribution/models";
 import { MODELS } from "../attribution/types";
 import type { Atom } from "../db/atoms";
 import type { TouchCount } from "../db/rollup";
 import { partialKeyId, type Partials } from "./fold";
 
 /**
- * The day's atoms: one per (touch, goal, model) for every touch that has visitors, clicks or
- * any credit, so a touch that brought visitors but no conversion still shows up under every goal
- * and model. Visitors and clicks do not depend on goal or model and are repeated on each.
- * Sorted by key, so a rerun produces the same rows in the same order.
+ * The day's atoms: one per (touch, content, term, goal, model) for every such leaf that has
+ * visitors, clicks or any credit, so a leaf that brought visitors but no conversion still shows up
+ * under every goal and model. Visitors and clicks do not depend on goal or model and are repeated on
+ * each. Sorted by key, so a rerun produces the same rows in the same order.
  */
 export function buildAtoms(site: string, day: string, goals: readonly string[], partials: Partials, visitors: readonly TouchCount[], clicks: readonly TouchCount[]): Atom[] {
-  const touches = new Map<string, { key: TouchKey; visitors: number; clicks: number }>();
-  const entry = (k: TouchKey) => {
-    const id = touchKeyId(k);
+  const touches = new Map<string, { key: LeafKey; visitors: number; clicks: number }>();
+  const entry = (k: LeafKey) => {
+    const id = leafKeyId(k);
     let e = touches.get(id);
     if (!e) {
-      e = { key: { source: k.source, medium: k.medium, campaign: k.campaign }, visitors: 0, clicks: 0 };
+      e = { key: { source: k.source, medium: k.medium, campaign: k.campaign, content: k.content, term: k.term }, visitors: 0, clicks: 0 };
       touches.set(id, e);
     }
     return e;

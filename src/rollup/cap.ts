@@ -1,4 +1,5 @@
-import { DIRECT_KEY, type TouchKey } from "../attribution/models";
+import { DIRECT_KEY, type LeafKey, type TouchKey } from "../attribution/models";
+import { NONE } from "../collect/touch";
 import type { Touch } from "../collect/touch";
 
 /**
@@ -54,16 +55,20 @@ export function capTouches(cap: TouchCap | null, touches: Touch[]): Touch[] {
   });
 }
 
-/** Sums counts per capped key (link clicks: additive, so they can be merged in the Worker). */
-export function capCounts<T extends TouchKey & { n: number }>(cap: TouchCap | null, counts: readonly T[]): (TouchKey & { n: number })[] {
+/**
+ * Sums counts per capped key (link clicks: additive, so they can be merged in the Worker). A kept
+ * touch keeps its contents and terms; an overflow row has none (as capTouches drops them).
+ */
+export function capCounts<T extends LeafKey & { n: number }>(cap: TouchCap | null, counts: readonly T[]): (LeafKey & { n: number })[] {
   if (cap === null) return [...counts];
-  const out = new Map<string, TouchKey & { n: number }>();
+  const out = new Map<string, LeafKey & { n: number }>();
   for (const c of counts) {
     const k = cappedKey(cap, c);
-    const id = keyId(k);
+    const leaf: LeafKey = k === c ? c : { source: k.source, medium: k.medium, campaign: k.campaign, content: NONE, term: NONE };
+    const id = JSON.stringify([leaf.source, leaf.medium, leaf.campaign, leaf.content, leaf.term]);
     const e = out.get(id);
     if (e) e.n += c.n;
-    else out.set(id, { source: k.source, medium: k.medium, campaign: k.campaign, n: c.n });
+    else out.set(id, { source: leaf.source, medium: leaf.medium, campaign: leaf.campaign, content: leaf.content, term: leaf.term, n: c.n });
   }
   return [...out.values()];
 }

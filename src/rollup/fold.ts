@@ -1,6 +1,7 @@
 import { journeyOf, parseJourney } from "../attribution/journey";
-import { attributeAll, type TouchKey, type Windows } from "../attribution/models";
+import { attributeLeaves, type LeafKey, type Windows } from "../attribution/models";
 import { MODELS } from "../attribution/types";
+import { NONE } from "../collect/touch";
 import { MACRO_GOAL } from "../db/atoms";
 import { CLAMP } from "../privacy/noise";
 import type { ConversionRow } from "../db/rollup";
@@ -13,7 +14,7 @@ import { capTouches, type TouchCap } from "./cap";
  * sums of finished pages in rollup_scratch, so a large day can resume in a later invocation.
  */
 
-/** Additive sums of one atom key (source, medium, campaign, goal, model). */
+/** Additive sums of one atom key (source, medium, campaign, content, term, goal, model). */
 export interface Partial {
   conversions: number;
   credit: number;
@@ -21,7 +22,7 @@ export interface Partial {
   byCurrency: Record<string, number>;
 }
 
-export interface PartialKey extends TouchKey {
+export interface PartialKey extends LeafKey {
   goal: string;
   model: string;
 }
@@ -58,9 +59,9 @@ export function goalKeys(site: SiteConfig): string[] {
   return [...site.goals.map((g) => g.name), MACRO_GOAL];
 }
 
-/** A partial key as one unambiguous string (JSON of its five fields). */
+/** A partial key as one unambiguous string (JSON of its seven fields). */
 export function partialKeyId(k: PartialKey): string {
-  return JSON.stringify([k.source, k.medium, k.campaign, k.goal, k.model]);
+  return JSON.stringify([k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]);
 }
 
 /**
@@ -130,11 +131,11 @@ export function foldConversion(into: Partials, row: ConversionRow, cfg: FoldConf
     content: row.content,
     term: row.term,
   }));
-  const credits = attributeAll(touches, row.ts, cfg.windows);
+  const credits = attributeLeaves(touches, row.ts, cfg.windows);
   for (const goalKey of keys) {
     for (const model of MODELS) {
       for (const c of credits[model]) {
-        const key: PartialKey = { source: c.source, medium: c.medium, campaign: c.campaign, goal: goalKey, model };
+        const key: PartialKey = { source: c.source, medium: c.medium, campaign: c.campaign, content: c.content, term: c.term, goal: goalKey, model };
         const sums = slot(into, key);
         sums.conversions += 1;
         sums.credit += c.weight;
@@ -174,7 +175,10 @@ export function mergePartials(total: Partials, page: Partials): void {
   }
 }
 
-type PartialRow = [string, string, string, string, string, number, number, number, Record<string, number>];
+/** A saved partial sum (since 0008 with content and term; a scratch row written before has neither). */
+type PartialRow =
+  | [string, string, string, string, string, string, string, number, number, number, Record<string, number>]
+  | [string, string, string, string, string, number, number, number, Record<string, number>];
 
 /**
  * Serialises one page's partial sums as JSON texts of at most `perPart` entries each
@@ -183,7 +187,7 @@ type PartialRow = [string, string, string, string, string, number, number, numbe
  */
 export function encodePartials(p: Partials, perPart: number, rows: number): string[] {
   const entries: PartialRow[] = [...p.values()].map(({ key, sums }) => [
-    key.source, key.medium, key.campaign, key.goal, key.model, sums.conversions, sums.credit, sums.revenue, sums.byCurrency,
+    key.source, key.medium, key.campaign, key.content, key.term, key.goal, key.model, sums.conversions, sums.credit, sums.revenue, sums.byCurrency,
   ]);
   const parts: string[] = [];
   for (let i = 0; i === 0 || i < entries.length; i += perPart) {
@@ -196,8 +200,11 @@ export function encodePartials(p: Partials, perPart: number, rows: number): stri
 export function decodePartialsInto(into: Partials, json: string): number {
   const part = JSON.parse(json) as { rows: number; sums: PartialRow[] };
   const page: Partials = new Map();
-  for (const [source, medium, campaign, goal, model, conversions, credit, revenue, byCurrency] of part.sums) {
-    const key: PartialKey = { source, medium, campaign, goal, model };
+  for (const row of part.sums) {
+    // A page saved before 0008 (a roll interrupted across the upgrade) has no content or term.
+    const [source, medium, campaign, content, term, goal, model, conversions, credit, revenue, byCurrency] =
+      row.length === 9 ? [row[0], row[1], row[2], NONE, NONE, row[3], row[4], row[5], row[6], row[7], row[8]] : row;
+    const key: PartialKey = { source, medium, campaign, content, term, goal, model };
     page.set(partialKeyId(key), { key, sums: { conversions, credit, revenue, byCurrency } });
   }
   mergePartials(into, page);

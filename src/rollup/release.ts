@@ -1,7 +1,7 @@
-import { readDayAtoms, TRAFFIC_VIEW, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
+import { MACRO_GOAL, readDayAtoms, TRAFFIC_VIEW, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
 import { markReleased, staleReleaseDays, SITES_PER_SCAN } from "../db/rollup";
 import type { SiteRecord } from "../db/sites";
-import { markDay } from "../privacy/release";
+import { markHierarchy } from "../privacy/hierarchy";
 import type { QueryBudget } from "./budget";
 
 /**
@@ -11,10 +11,29 @@ import type { QueryBudget } from "./budget";
  * first, and until then the API releases those days in the Worker (same answer, slower).
  */
 
-/** The atoms with their release marks for k (a new array; the atoms of one site-day). */
+/**
+ * The options the rollup marks with, and the Worker marks unmarked days with (stats/undecided.ts):
+ * one place, so the two cannot drift. The `(macro)` goal's views shape (privacy/hierarchy.ts
+ * shapeViews), so a small micro goal cannot coarsen the campaigns of the goal the site is run for.
+ */
+export function markOptions(k: number, asOf: string) {
+  return { k, period: "day" as const, traffic: TRAFFIC_VIEW, asOf, shapeViews: (v: { goal: string }) => v.goal === MACRO_GOAL };
+}
+
+/**
+ * The atoms with their release marks for k (a new array; the atoms of one site-day): the
+ * hierarchical release (privacy/hierarchy.ts) at the day grain — the campaign level exactly v1's
+ * markDay, and each released campaign's content and term partitions. Day units depend on their
+ * own day only, so one day can be marked alone.
+ */
 export function withMarks(atoms: readonly Atom[], k: number): Atom[] {
-  const marks = markDay(atoms, TRAFFIC_VIEW, k);
-  return atoms.map((a, i) => ({ ...a, release: marks[i]! }));
+  if (atoms.length === 0) return [];
+  const asOf = atoms.reduce((m, a) => (a.day > m ? a.day : m), atoms[0]!.day);
+  const marks = markHierarchy(atoms, markOptions(k, asOf));
+  return atoms.map((a, i) => {
+    const { release, ...mark } = marks[i]!;
+    return { ...a, release, mark };
+  });
 }
 
 /** Stale days listed per run and SITES_PER_SCAN sites (each re-mark costs 2 + atoms/500 queries of the budget). */

@@ -12,8 +12,8 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
   const { provisional, answered: r } = window(query, Date.now(), site.timezone, site.privacy.final_only);
-  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency) : { decided: new Map(), cells: [], traffic: [], spend: [], rates: [], updatedAt: null };
-  const answer = buildStats({ site, query, provisional, ...data });
+  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency) : { decided: new Map(), undecided: [], spend: [], rates: [], updatedAt: null };
+  const answer = buildStats({ site, query, provisional, ...data, answered: r });
   if (query.format === "json") return json(answer);
   return new Response(statsCsv(answer), {
     headers: {

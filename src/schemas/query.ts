@@ -1,12 +1,21 @@
 import * as v from "valibot";
 import { MODELS } from "../attribution/types";
+import { TOUCH_FIELD_MAX } from "../collect/touch";
 import { day } from "./fields";
 import { objectSays, say } from "./issues";
 
 /** The query parameters of `GET /v1/stats` and `GET /v1/funnel` (CONTRACT.md "Aggregates"). */
 
 /** The row groupings of GET /v1/stats. */
-export const GROUPS = ["campaign", "source", "medium", "day", "goal"] as const;
+export const GROUPS = ["campaign", "source", "medium", "day", "goal", "content", "term"] as const;
+
+/** The drill-down filters of GET /v1/stats (v1.1): they narrow the rows, never the privacy units. */
+export const FILTERS = ["source", "medium", "campaign", "content"] as const;
+
+const filter = (key: string) => {
+  const bad = say("invalid_filter", `\`${key}\` is 1 to ${TOUCH_FIELD_MAX} characters (a ${key} as the rows show it).`);
+  return v.optional(v.pipe(v.string(bad), v.minLength(1, bad), v.maxLength(TOUCH_FIELD_MAX, bad)));
+};
 
 const rangeDay = (key: string) => {
   const required = say("required", `\`${key}\` is required (YYYY-MM-DD).`);
@@ -39,6 +48,10 @@ export const StatsParams = v.strictObject(
     model: v.optional(v.picklist(MODELS, say("unknown_model", `\`model\` is one of ${MODELS.join(", ")}.`))),
     goal: v.optional(v.string()),
     format: v.optional(v.picklist(["json", "csv"], say("unknown_format", "`format` is json or csv."))),
+    source: filter("source"),
+    medium: filter("medium"),
+    campaign: filter("campaign"),
+    content: filter("content"),
   },
   says,
 );

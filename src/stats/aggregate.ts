@@ -1,11 +1,25 @@
 import { fxOf, type Fx } from "../fx/convert";
 import { touchKey, type Cell, type DayRelease } from "../privacy/release";
 import { addCell, addSpend, converted, emptySums, isEmpty, present, presentPaid, type Figures, type PaidFigures, type SpendPiece, type Sums } from "./figures";
+import type { Grain } from "../time/periods";
 import type { Group } from "./query";
 
 /** The key columns of a row for each grouping (group=goal rows are built in stats/report.ts). */
-export type RowKey = { source: string; medium: string; campaign: string } | { source: string } | { medium: string } | { day: string };
+export type RowKey =
+  | { source: string; medium: string; campaign: string }
+  | { source: string; medium: string; campaign: string; content: string }
+  | { source: string; medium: string; campaign: string; content: string; term: string }
+  | { source: string }
+  | { medium: string }
+  | { day: string };
 export type TouchGroup = Exclude<Group, "goal">;
+
+/** A unit of time the range cuts (CONTRACT.md v1.1 `privacy.partial_periods`). */
+export interface PartialPeriod {
+  from: string;
+  to: string;
+  grain: Grain;
+}
 
 /** A row of a view's decided days, summed in SQL (db/stats.ts readDecided). */
 export interface DecidedRow {
@@ -23,13 +37,51 @@ export interface DecidedRow {
 export interface DecidedView {
   rows: DecidedRow[];
   other: Sums;
+  /** every unit of the view inside the range (rows before filters, and other) */
+  totals: Sums;
   days: { day: string; suppressed: number; withheld: boolean }[];
   spendCells: Cell[];
+  /** the grains of the units released on their own that the rows hold */
+  grains: Grain[];
+  /** units the range cuts (left out of rows, other and totals) */
+  partial: PartialPeriod[];
 }
 
 /** A view with no decided days. */
 export function noDecided(): DecidedView {
-  return { rows: [], other: emptySums(), days: [], spendCells: [] };
+  return { rows: [], other: emptySums(), totals: emptySums(), days: [], spendCells: [], grains: [], partial: [] };
+}
+
+/** Merges the decided days of two sources (SQL and the Worker) of one view. */
+export function mergeDecided(a: DecidedView, b: DecidedView): DecidedView {
+  const rows = new Map<string, DecidedRow>();
+  for (const r of [...a.rows, ...b.rows]) {
+    const id = JSON.stringify(r.key);
+    const e = rows.get(id);
+    if (e) {
+      addCell(e.sums, r.sums);
+      continue;
+    }
+    const sums = emptySums();
+    addCell(sums, r.sums);
+    rows.set(id, { key: r.key, sums });
+  }
+  const other = emptySums();
+  addCell(other, a.other);
+  addCell(other, b.other);
+  const totals = emptySums();
+  addCell(totals, a.totals);
+  addCell(totals, b.totals);
+  const partial = new Map([...a.partial, ...b.partial].map((p) => [`${p.from}/${p.to}`, p]));
+  return {
+    rows: [...rows.values()],
+    other,
+    totals,
+    days: [...a.days, ...b.days],
+    spendCells: [...a.spendCells, ...b.spendCells],
+    grains: [...new Set([...a.grains, ...b.grains])],
+    partial: [...partial.values()].sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0)),
+  };
 }
 
 /**
@@ -62,7 +114,7 @@ export interface ViewSums {
   withheld_days: string[];
 }
 
-function keyOf(group: TouchGroup, day: string, c: Pick<Cell, "source" | "medium" | "campaign">): RowKey {
+function keyOf(group: Exclude<TouchGroup, "content" | "term">, day: string, c: Pick<Cell, "source" | "medium" | "campaign">): RowKey {
   switch (group) {
     case "campaign":
       return { source: c.source, medium: c.medium, campaign: c.campaign };
@@ -98,21 +150,21 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   };
   let suppressed = 0;
   const withheld: string[] = [];
-  // Decided days: already released and summed by the database.
-  for (const r of decided.rows) {
-    addCell(rowOf(r.key), r.sums);
-    addCell(totals, r.sums);
-  }
+  // Decided days: already released and summed (by the database, or by stats/undecided.ts).
+  for (const r of decided.rows) addCell(rowOf(r.key), r.sums);
   addCell(other, decided.other);
-  addCell(totals, decided.other);
+  addCell(totals, decided.totals);
   for (const d of decided.days) {
     suppressed += d.suppressed;
     if (d.withheld) withheld.push(d.day);
   }
+  // Released days of campaign atoms (the v1 engine's DayRelease; content and term come decided).
+  const below = group === "content" || group === "term";
   for (const rel of releases) {
     suppressed += rel.suppressed;
     if (rel.withheld) withheld.push(rel.day);
     for (const u of rel.units) {
+      if (below) throw new RangeError("content and term rows come from marked atoms, not from DayReleases");
       const into = u.kind === "atom" ? rowOf(keyOf(group, u.day, u.cell)) : group === "day" ? rowOf({ day: u.day }) : other;
       const cell = converted(u.kind === "atom" ? u.cell : u.sum, u.day, fx);
       addCell(into, cell);
@@ -121,8 +173,10 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   }
   const paidCells = new Set<string>();
   for (const p of pieces) {
-    const into = p.cell ? rowOf(keyOf(group, p.day, p.cell)) : group === "day" ? rowOf({ day: p.day }) : other;
-    addSpend(into, p, fx);
+    // Spend imported for a campaign belongs to no single content or term: under group=content|term
+    // it counts in totals (and totals.paid) only, never in a child's row.
+    const into = below ? (p.cell ? null : other) : p.cell ? rowOf(keyOf(group, p.day, p.cell)) : group === "day" ? rowOf({ day: p.day }) : other;
+    if (into) addSpend(into, p, fx);
     addSpend(totals, p, fx);
     if (!p.cell) continue;
     addSpend(paid, p, fx);

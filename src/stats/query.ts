@@ -2,7 +2,8 @@ import * as v from "valibot";
 import type { Model } from "../attribution/types";
 import { invalid } from "../http/errors";
 import { errorOf, FIRST_PER_FIELD, parseOrThrow, problemOf } from "../schemas/issues";
-import { FunnelParams, GROUPS, paramsObject, RangeParams, SiteParam, StatsParams } from "../schemas/query";
+import type { RowFilters } from "../db/stats";
+import { FILTERS, FunnelParams, GROUPS, paramsObject, RangeParams, SiteParam, StatsParams } from "../schemas/query";
 import type { Funnel, SiteConfig } from "../sites/config";
 import { addDays, dayOf } from "../time/day";
 import { lateWindowStart } from "../time/windows";
@@ -25,6 +26,8 @@ export interface StatsQuery extends Range {
   /** a goal name, or null for all macro goals */
   goal: string | null;
   format: "json" | "csv";
+  /** v1.1 drill-down: narrow the rows, never the privacy units */
+  filters: RowFilters;
 }
 
 /** The `site` parameter, required before anything else (the read key is checked against it). */
@@ -75,7 +78,14 @@ export function parseStatsQuery(params: URLSearchParams, site: SiteConfig, accep
     if (group === "goal") throw invalid("invalid_combination", "With `group=goal` every goal is a row; leave `goal` out.", "goal");
   }
   if (problems.length > 0) throw errorOf(problems[0]!);
-  return { ...range, group, model: raw.model ?? "last_click", goal, format: raw.format ?? (acceptsCsv ? "csv" : "json") };
+  const filters: RowFilters = {};
+  for (const f of FILTERS) if (raw[f] !== undefined) filters[f] = raw[f];
+  // group=day rows hold pools and group=goal rows whole goals: neither has a touch to narrow.
+  const named = Object.keys(filters)[0];
+  if (named !== undefined && (group === "day" || group === "goal")) {
+    throw invalid("invalid_combination", `\`${named}=\` narrows rows of touches; group=${group} rows have none. Leave it out, or group by source, medium, campaign, content or term.`, named);
+  }
+  return { ...range, group, model: raw.model ?? "last_click", goal, format: raw.format ?? (acceptsCsv ? "csv" : "json"), filters };
 }
 
 /** Validates the parameters of GET /v1/funnel: the range and a funnel of the site. */

@@ -1,13 +1,15 @@
 import { MACRO_GOAL } from "../db/atoms";
 import { fxOf, type Fx, type RateRow } from "../fx/convert";
-import { releaseView, type Cell, type TrafficCell } from "../privacy/release";
+import type { RowFilters } from "../db/stats";
+import type { Leaf } from "../privacy/hierarchy";
 import type { SiteConfig } from "../sites/config";
 import { iso } from "../time/day";
-import { decidedReleases, noDecided, presentView, sumView, type DecidedView, type Row, type Totals } from "./aggregate";
+import { decidedReleases, mergeDecided, noDecided, presentView, sumView, type DecidedView, type PartialPeriod, type Row, type Totals } from "./aggregate";
 import { toCsv } from "./csv";
 import { emptySums, present, presentPaid, type Figures } from "./figures";
 import type { Group, StatsQuery } from "./query";
 import { allocateSpend, type SpendRow } from "./spend";
+import { decideUndecided } from "./undecided";
 
 /** Everything GET /v1/stats answers from, already read (atoms only, never raw events). */
 export interface StatsInput {
@@ -17,15 +19,15 @@ export interface StatsInput {
   provisional: string[];
   /** the days released at rollup time, summed in SQL, per goal (db/stats.ts readDecided) */
   decided: ReadonlyMap<string, DecidedView>;
-  /** the other days: atoms of the asked view, or of every goal of the model for group=goal */
-  cells: readonly (Cell & { goal: string })[];
-  /** and their traffic reference */
-  traffic: readonly TrafficCell[];
+  /** the other days: every atom of every view (db/stats.ts readUndecided), marked in the Worker */
+  undecided: readonly Leaf[];
   spend: readonly SpendRow[];
   /** reference rates of the range and the lookback before it (db/fx.ts readRates) */
   rates: readonly RateRow[];
   /** unix ms of the latest rollup of the range, or null */
   updatedAt: number | null;
+  /** the range answered (stats/query.ts window: with final_only, the final days); default the query's */
+  answered?: { from: string; to: string } | null;
 }
 
 export interface StatsAnswer {
@@ -44,6 +46,13 @@ export interface StatsAnswer {
     suppressed: number;
     withheld_days: string[];
     provisional_days: string[];
+    /** v1.1: the grain of the units the rows hold */
+    period: "day" | "week" | "month" | "mixed";
+    /**
+     * v1.1: the periods of coarse units the range cuts (left out of rows, other and totals), each
+     * an ISO 8601 interval `YYYY-MM-DD/YYYY-MM-DD` (the dashboard lists them as given).
+     */
+    partial_periods: string[];
   };
   rows: Row[];
   other: Figures;
@@ -58,17 +67,18 @@ export const KEY_COLUMNS: Record<Group, readonly string[]> = {
   medium: ["medium"],
   day: ["day"],
   goal: ["goal", "tier"],
+  content: ["source", "medium", "campaign", "content"],
+  term: ["source", "medium", "campaign", "content", "term"],
 };
 
 /**
- * One view (goal, model): the days not decided at rollup time are released here, the decided
- * ones come summed from the database; spend is allocated over both alike.
+ * One view (goal, model): the days not marked at rollup time are marked and summed here
+ * (stats/undecided.ts), the marked ones come summed from the database; spend is allocated over
+ * both alike.
  */
-function view(input: StatsInput, goal: string) {
-  const cells = input.cells.filter((c) => c.goal === goal);
-  const releases = releaseView(cells, input.traffic, input.site.privacy.k);
-  const decided = input.decided.get(goal) ?? noDecided();
-  return { releases, decided, pieces: allocateSpend([...releases, ...decidedReleases(decided)], input.spend) };
+function view(input: StatsInput, worker: ReadonlyMap<string, DecidedView>, goal: string) {
+  const decided = mergeDecided(input.decided.get(goal) ?? noDecided(), worker.get(goal) ?? noDecided());
+  return { releases: [], decided, pieces: allocateSpend(decidedReleases(decided), input.spend) };
 }
 
 /**
@@ -80,12 +90,18 @@ export function buildStats(input: StatsInput): StatsAnswer {
   const { site, query } = input;
   const currency = site.currency;
   const fx: Fx = fxOf(currency, input.rates);
-  const main = view(input, query.goal ?? MACRO_GOAL);
-  const grouped = sumView(query.group === "goal" ? "day" : query.group, main.releases, main.pieces, main.decided, fx);
+  const group = query.group === "goal" ? "day" : query.group;
+  const worker = decideUndecided(
+    input.undecided,
+    { k: site.privacy.k, model: query.model, group, filters: query.filters, from: (input.answered ?? query).from, to: (input.answered ?? query).to, spendKeys: new Set(input.spend.map((s) => JSON.stringify([s.day, s.source, s.campaign]))) },
+    fx,
+  );
+  const main = view(input, worker, query.goal ?? MACRO_GOAL);
+  const grouped = sumView(group, main.releases, main.pieces, main.decided, fx);
   let shown: { rows: Row[]; other: Figures; totals: Totals };
   if (query.group === "goal") {
     const rows = site.goals.map((g) => {
-      const v = view(input, g.name);
+      const v = view(input, worker, g.name);
       const totals = sumView("day", v.releases, v.pieces, v.decided, fx).totals;
       return { goal: g.name, tier: g.tier, ...present(totals, currency) };
     });
@@ -108,6 +124,8 @@ export function buildStats(input: StatsInput): StatsAnswer {
       suppressed: grouped.suppressed,
       withheld_days: grouped.withheld_days,
       provisional_days: input.provisional,
+      period: main.decided.grains.length === 0 ? "day" : main.decided.grains.length === 1 ? main.decided.grains[0]! : "mixed",
+      partial_periods: main.decided.partial.map((p: PartialPeriod) => `${p.from}/${p.to}`),
     },
     ...shown,
     updated_at: input.updatedAt === null ? null : iso(input.updatedAt),

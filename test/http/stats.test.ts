@@ -56,7 +56,7 @@ describe("GET /v1/stats", () => {
       },
     ]);
     expect(body.totals).toMatchObject({ visitors: 5000, conversions: 150, conversion_rate: 3, revenue: 7485, cost: 1200 });
-    expect(body.privacy).toEqual({ k: 10, epsilon: null, final_only: false, suppressed: 0, withheld_days: [], provisional_days: [] });
+    expect(body.privacy).toEqual({ k: 10, epsilon: null, final_only: false, suppressed: 0, withheld_days: [], provisional_days: [], period: "day", partial_periods: [] });
   });
 
   it("pools atoms under k into other, lets the smallest join, and counts them as suppressed", async () => {
@@ -79,7 +79,8 @@ describe("GET /v1/stats", () => {
   });
 
   it("withholds a day whose atoms together stay under k, and sums only released days per row", async () => {
-    const s = await createSite({ id: "held", domains: ["held.example"] });
+    // v1's day-by-day release (privacy.period "day"); "auto" would release the two days as one week unit.
+    const s = await createSite({ id: "held", domains: ["held.example"], privacy: { period: "day" } });
     await putAtoms([
       { site: "held", day: OLD, source: "google", visitors: 50, conversions: 10 },
       { site: "held", day: OLD2, source: "google", visitors: 6, conversions: 2 },

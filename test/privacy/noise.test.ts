@@ -6,7 +6,7 @@ const SECRET = "site-secret-for-tests";
 
 function atom(i: number, over: Partial<Atom> = {}): Atom {
   return {
-    site: "s", day: "2026-11-02", source: "google", medium: "cpc", campaign: `c${i}`, goal: "purchase", model: "last_click",
+    site: "s", day: "2026-11-02", source: "google", medium: "cpc", campaign: `c${i}`, content: "(none)", term: "(none)", goal: "purchase", model: "last_click",
     clicks: 500, visitors: 1000, conversions: 300, credit: 250.5, revenue: 100_000, revenue_by_currency: { EUR: 100_000, USD: 50_000 },
     ...over,
   };

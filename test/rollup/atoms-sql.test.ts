@@ -4,7 +4,7 @@ import { atomChunksJson, atomKeys, deleteAtomStatements, upsertAtomStatements, U
 
 function atom(i: number, extra: Partial<Atom> = {}): Atom {
   return {
-    site: "sql", day: "2026-11-02", source: `s${i}`, medium: "cpc", campaign: "c", goal: "(macro)", model: "linear",
+    site: "sql", day: "2026-11-02", source: `s${i}`, medium: "cpc", campaign: "c", content: "(none)", term: "(none)", goal: "(macro)", model: "linear",
     clicks: i, visitors: 2 * i, conversions: 1, credit: 1 / 3, revenue: 0.1 + 0.2, revenue_by_currency: { USD: 0.1 + 0.2, EUR: 2 / 7 }, ...extra,
   };
 }

@@ -22,13 +22,16 @@ describe("cappedKey", () => {
     expect(capTouches(cap, j)).toEqual([j[0], { ...touch("spam", 2, "cpc", OVERFLOW), content: null, term: null }]);
     expect(capTouches(null, j)).toBe(j);
     const clicks = [
-      { source: "spam", medium: "cpc", campaign: "a", n: 2 },
-      { source: "spam", medium: "cpc", campaign: "b", n: 3 },
-      { source: "google", medium: "cpc", campaign: "brand", n: 1 },
+      { source: "spam", medium: "cpc", campaign: "a", content: "ad1", term: "(none)", n: 2 },
+      { source: "spam", medium: "cpc", campaign: "b", content: "(none)", term: "kw", n: 3 },
+      { source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw", n: 1 },
+      { source: "google", medium: "cpc", campaign: "brand", content: "ad2", term: "kw", n: 4 },
     ];
+    // Kept touches keep their contents and terms; an overflow row has none.
     expect(capCounts(cap, clicks)).toEqual([
-      { source: "spam", medium: "cpc", campaign: OVERFLOW, n: 5 },
-      { source: "google", medium: "cpc", campaign: "brand", n: 1 },
+      { source: "spam", medium: "cpc", campaign: OVERFLOW, content: "(none)", term: "(none)", n: 5 },
+      { source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw", n: 1 },
+      { source: "google", medium: "cpc", campaign: "brand", content: "ad2", term: "kw", n: 4 },
     ]);
   });
 });

@@ -17,6 +17,8 @@ export interface EventInput {
   source?: string | null;
   medium?: string | null;
   campaign?: string | null;
+  content?: string | null;
+  term?: string | null;
   value?: number | null;
   currency?: string | null;
   journey?: Touch[] | null;
@@ -35,8 +37,8 @@ export async function insertEvents(site: string, timezone: string, events: reado
   await env.DB.batch(
     events.map((e) =>
       env.DB.prepare(
-        `INSERT INTO events (site, day, ts, received_at, name, via, visitor, touch_kind, source, medium, campaign, value, currency, journey)
-         VALUES (?, ?, ?, ?, ?, 'server', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (site, day, ts, received_at, name, via, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey)
+         VALUES (?, ?, ?, ?, ?, 'server', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).bind(
         site,
         e.day ?? dayOf(e.ts, timezone),
@@ -48,6 +50,8 @@ export async function insertEvents(site: string, timezone: string, events: reado
         e.source ?? null,
         e.medium ?? null,
         e.campaign ?? null,
+        e.content ?? null,
+        e.term ?? null,
         e.value ?? null,
         e.currency ?? null,
         e.journey ? JSON.stringify(e.journey) : null,

@@ -21,7 +21,7 @@ function conv(name: string, extra: Partial<ConversionRow> = {}): ConversionRow {
   return { rowid: ++rowid, ts: T, name, visitor: "v", touch_kind: null, source: null, medium: null, campaign: null, content: null, term: null, value: null, currency: null, journey: null, ...extra };
 }
 const journey = (...sources: string[]) => JSON.stringify(sources.map((s, i) => ({ time: T - (sources.length - i) * 3_600_000, source: s, medium: "cpc", campaign: "(none)", content: null, term: null, view: false })));
-const get = (p: Partials, source: string, goal: string, model: string) => p.get(partialKeyId({ source, medium: source === "direct" ? "(none)" : "cpc", campaign: "(none)", goal, model }))?.sums;
+const get = (p: Partials, source: string, goal: string, model: string) => p.get(partialKeyId({ source, medium: source === "direct" ? "(none)" : "cpc", campaign: "(none)", content: "(none)", term: "(none)", goal, model }))?.sums;
 
 describe("foldConversion", () => {
   it("credits the goal and, for a macro goal, (macro) under all six models", () => {
@@ -126,9 +126,9 @@ describe("buildAtoms", () => {
   it("emits every goal × model for each touch with visitors, clicks or credit", () => {
     const p: Partials = new Map();
     foldConversion(p, conv("purchase", { value: 10, journey: journey("google") }), cfg(), new Map());
-    const atoms = buildAtoms("s", "2026-11-20", ["purchase", "(macro)"], p, [{ source: "bing", medium: "cpc", campaign: "(none)", n: 4 }], [
-      { source: "bing", medium: "cpc", campaign: "(none)", n: 9 },
-      { source: "mail", medium: "email", campaign: "x", n: 2 },
+    const atoms = buildAtoms("s", "2026-11-20", ["purchase", "(macro)"], p, [{ source: "bing", medium: "cpc", campaign: "(none)", content: "(none)", term: "(none)", n: 4 }], [
+      { source: "bing", medium: "cpc", campaign: "(none)", content: "(none)", term: "(none)", n: 9 },
+      { source: "mail", medium: "email", campaign: "x", content: "(none)", term: "(none)", n: 2 },
     ]);
     expect(atoms).toHaveLength(3 * 2 * 6);
     const bing = atoms.filter((a) => a.source === "bing");

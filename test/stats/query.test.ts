@@ -17,7 +17,7 @@ const fieldOf = (f: () => unknown) => {
 
 describe("parseStatsQuery", () => {
   it("applies the defaults: group campaign, model last_click, all macro goals, JSON", () => {
-    expect(parseStatsQuery(q("from=2026-11-01&to=2026-11-28"), site, false)).toEqual({ from: "2026-11-01", to: "2026-11-28", group: "campaign", model: "last_click", goal: null, format: "json" });
+    expect(parseStatsQuery(q("from=2026-11-01&to=2026-11-28"), site, false)).toEqual({ from: "2026-11-01", to: "2026-11-28", group: "campaign", model: "last_click", goal: null, format: "json", filters: {} });
   });
 
   it("answers CSV for format=csv or Accept: text/csv, and format= wins", () => {
