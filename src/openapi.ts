@@ -218,7 +218,11 @@ export const openApiDocument = {
       ValidationReport: obj({ ok: BOOL, errors: arr(ANY_OBJECT), event: ANY_OBJECT }, ["ok", "errors"]),
       Touch: INPUTS.Touch,
       ServerEvent: SERVER_EVENT,
-      SpendRow: described(INPUTS.SpendRow!, { medium: "omitted: every medium of that source and campaign" }),
+      SpendRow: described(INPUTS.SpendRow!, {
+        medium: "omitted: every medium of that source and campaign",
+        content: "v1.1: ad-level spend (the touch's utm_content); omitted: campaign-level spend",
+        term: "v1.1: keyword-level spend inside `content` (which it requires); omitted: ad- or campaign-level spend",
+      }),
       LinkInput: INPUTS.LinkInput,
       RollupInput: INPUTS.RollupInput,
       Rejected: arr(obj({ index: INT, error: ANY_OBJECT }, ["index", "error"])),
@@ -386,7 +390,7 @@ export const openApiDocument = {
         "ingest",
         { "200": answer("per-row outcome", obj({ accepted: INT, rejected: ref("Rejected") }, ["accepted", "rejected"])), "422": error("Not an array, or too many rows.") },
         {
-          description: `At most ${SPEND_MAX_ROWS} rows. Valid rows are upserted (the same day, source, medium, campaign and currency replaces); invalid rows are listed by index.`,
+          description: `At most ${SPEND_MAX_ROWS} rows. Valid rows are upserted (the same day, source, medium, campaign, content, term and currency replaces); invalid rows are listed by index. A row's cost is the cost imported at its level plus that of its children.`,
           requestBody: body(arr(ref("SpendRow"), { maxItems: SPEND_MAX_ROWS })),
         },
       ),
