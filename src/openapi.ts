@@ -8,6 +8,7 @@ import { RollupBody } from "./schemas/rollup";
 import { ServerEvent, ServerTouch, SERVER_MAX_EVENTS } from "./schemas/server-event";
 import { SiteCreate, SitePatch } from "./schemas/site";
 import { SPEND_MAX_ROWS, SpendRow } from "./schemas/spend";
+import { DAY_MS, LATE_EVENT_MS } from "./time/windows";
 
 /**
  * The OpenAPI 3.1 description of every public route of src/router.ts (served at /openapi.json).
@@ -168,7 +169,7 @@ const HIT_DESCRIPTIONS: Record<string, string> = {
 // A page may add parameters of its own: they are ignored, not refused.
 const HIT_FIELDS = { ...described(INPUTS.HitFields!, HIT_DESCRIPTIONS), additionalProperties: true };
 const SERVER_EVENT = described(INPUTS.ServerEvent!, {
-  time: "unix seconds or ISO-8601; up to 7 days in the past, 5 minutes ahead; default now",
+  time: `unix seconds or ISO-8601; up to ${LATE_EVENT_MS / DAY_MS} days in the past, 5 minutes ahead; default now`,
   client: "the visitor's ip and user agent: for the visitor hash and bot check, never stored",
   user: "v1.1, for forwarding only: hashed at the edge, never stored or logged",
   click_ids: "v1.1, for forwarding only, never stored",
