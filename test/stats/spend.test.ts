@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { releaseDay, type Cell, type DayRelease } from "../../src/privacy/release";
-import { allocateSpend, type SpendRow } from "../../src/stats/spend";
+import { allocateSpend, childLabels, spendCells, type SpendRow } from "../../src/stats/spend";
 import { parseSpendBody, parseSpendRow, SPEND_MAX_ROWS } from "../../src/spend/import";
 import { fxOf } from "../../src/fx/convert";
 import { sumView } from "../../src/stats/aggregate";
@@ -118,5 +118,41 @@ describe("parseSpendRow / parseSpendBody", () => {
   it("refuses a body that is not an array or has too many rows", () => {
     expect(() => parseSpendBody({ spend: [] })).toThrow(HttpError);
     expect(() => parseSpendBody(Array.from({ length: SPEND_MAX_ROWS + 1 }, () => wire(spend({}))))).toThrow(/at most 1000/);
+  });
+});
+
+describe("spendCells / childLabels (v1.1: spend below the campaign)", () => {
+  const leaf = (content: string, term: string, visitors: number, content_release: boolean, term_release: boolean) => ({
+    ...cell("google", "cpc", "spring", visitors, 1), goal: "(macro)", content, term, content_release, term_release,
+  });
+
+  it("sums a campaign's released contents into one cell and notes the children released on their own", () => {
+    const [c, ...rest] = spendCells([leaf("ad-a", "shoes", 20, true, true), leaf("ad-a", "rare", 2, true, false), leaf("ad-b", "(none)", 3, false, false)]);
+    expect(rest).toEqual([]);
+    expect(c).toMatchObject({ goal: "(macro)", source: "google", visitors: 25, conversions: 3, revenue: 150, revenue_by_currency: { EUR: 150 } });
+    expect(c!.contents).toEqual(["ad-a"]);
+    expect(c!.terms).toEqual([JSON.stringify(["ad-a", "shoes"])]);
+  });
+
+  it("names a child's own row only where it was released on its own, else its parent's (other)", () => {
+    const [c] = spendCells([leaf("ad-a", "shoes", 20, true, true), leaf("ad-a", "rare", 2, true, false), leaf("ad-b", "x", 3, false, false)]);
+    expect(childLabels(c!, "ad-a", "")).toEqual({ content: "ad-a", term: null });
+    expect(childLabels(c!, "ad-a", "shoes")).toEqual({ content: "ad-a", term: "shoes" });
+    // A pooled term and a term without any atom alike: the content's (other) term.
+    expect(childLabels(c!, "ad-a", "rare")).toEqual({ content: "ad-a", term: "(other)" });
+    expect(childLabels(c!, "ad-a", "never-seen")).toEqual({ content: "ad-a", term: "(other)" });
+    // A pooled content (and any term of it): the campaign's (other) content.
+    expect(childLabels(c!, "ad-b", "x")).toEqual({ content: "(other)", term: "(other)" });
+    expect(childLabels(c!, "ad-z", "")).toEqual({ content: "(other)", term: null });
+    // A v1 campaign cell without marks below it has no child released on its own.
+    expect(childLabels(cell("google", "cpc", "spring", 10, 1), "ad-a", "shoes")).toEqual({ content: "(other)", term: "(other)" });
+  });
+
+  it("keeps an ad-level row's content on its pieces, so rows below the campaign can place them", () => {
+    const rel = [release([cell("google", "cpc", "spring", 300, 30)])];
+    const pieces = allocateSpend(rel, [spend({ content: "ad-a", cost: 40 }), spend({ content: "ad-a", term: "shoes", cost: 10 }), spend({ cost: 5 })]);
+    expect(pieces.map((p) => [p.content, p.term, p.cost])).toEqual([["ad-a", undefined, 40], ["ad-a", "shoes", 10], [undefined, undefined, 5]]);
+    // At group=campaign every level lands on the campaign's row.
+    expect(present(sumView("campaign", rel, pieces, undefined, EUR).rows[0]!.sums, "EUR").cost).toBe(55);
   });
 });
