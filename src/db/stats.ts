@@ -1,5 +1,4 @@
 import type { Leaf } from "../privacy/hierarchy";
-import type { Cell } from "../privacy/release";
 import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "../stats/aggregate";
 import { addCell, emptySums, type Sums } from "../stats/figures";
 import { monthEnd, monthStart } from "../time/periods";

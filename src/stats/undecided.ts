@@ -2,7 +2,7 @@ import { TRAFFIC_VIEW } from "../db/atoms";
 import type { RowFilters } from "../db/stats";
 import type { Fx } from "../fx/convert";
 import { markHierarchy, OTHER, rowKeyOf, withMarks, type Leaf, type MarkedLeaf } from "../privacy/hierarchy";
-import { RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD, touchKey, type Cell } from "../privacy/release";
+import { RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD, touchKey } from "../privacy/release";
 import { markOptions } from "../rollup/release";
 import { covers, cuts } from "../time/periods";
 import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "./aggregate";
