@@ -1,6 +1,6 @@
 import { handleForwardQueue, FORWARD_DLQ, FORWARD_QUEUE } from "./forward/deliver";
 import { handleQueue } from "./ingest/consumer";
-import { pixelFirst } from "./routes/collect";
+import { pixelFirst } from "./pixel-first";
 import { handleScheduled } from "./rollup/scheduled";
 import { router } from "./router";
 

@@ -8,6 +8,7 @@ import { RollupBody } from "./schemas/rollup";
 import { ServerEvent, ServerTouch, SERVER_MAX_EVENTS } from "./schemas/server-event";
 import { SiteCreate, SitePatch } from "./schemas/site";
 import { SPEND_MAX_ROWS, SpendRow } from "./schemas/spend";
+import { DAY_MS, LATE_EVENT_MS } from "./time/windows";
 
 /**
  * The OpenAPI 3.1 description of every public route of src/router.ts (served at /openapi.json).
@@ -185,7 +186,7 @@ const HIT_DESCRIPTIONS: Record<string, string> = {
 // A page may add parameters of its own: they are ignored, not refused.
 const HIT_FIELDS = { ...described(INPUTS.HitFields!, HIT_DESCRIPTIONS), additionalProperties: true };
 const SERVER_EVENT = described(INPUTS.ServerEvent!, {
-  time: "unix seconds or ISO-8601; up to 7 days in the past, 5 minutes ahead; default now",
+  time: `unix seconds or ISO-8601; up to ${LATE_EVENT_MS / DAY_MS} days in the past, 5 minutes ahead; default now`,
   client: "the visitor's ip and user agent: for the visitor hash and bot check, never stored",
   user: "v1.1, for forwarding only: hashed at the edge, never stored or logged",
   click_ids: "v1.1, for forwarding only, never stored",
@@ -235,7 +236,11 @@ export const openApiDocument = {
       ValidationReport: obj({ ok: BOOL, errors: arr(ANY_OBJECT), event: ANY_OBJECT }, ["ok", "errors"]),
       Touch: INPUTS.Touch,
       ServerEvent: SERVER_EVENT,
-      SpendRow: described(INPUTS.SpendRow!, { medium: "omitted: every medium of that source and campaign" }),
+      SpendRow: described(INPUTS.SpendRow!, {
+        medium: "omitted: every medium of that source and campaign",
+        content: "v1.1: ad-level spend (the touch's utm_content); omitted: campaign-level spend",
+        term: "v1.1: keyword-level spend inside `content` (which it requires); omitted: ad- or campaign-level spend",
+      }),
       LinkInput: INPUTS.LinkInput,
       RollupInput: INPUTS.RollupInput,
       Rejected: arr(obj({ index: INT, error: ANY_OBJECT }, ["index", "error"])),
@@ -347,7 +352,7 @@ export const openApiDocument = {
         "ingest",
         { "200": answer("per-row outcome", obj({ accepted: INT, rejected: ref("Rejected") }, ["accepted", "rejected"])), "422": error("Not an array, or too many rows.") },
         {
-          description: `At most ${SPEND_MAX_ROWS} rows. Valid rows are upserted (the same day, source, medium, campaign and currency replaces); invalid rows are listed by index.`,
+          description: `At most ${SPEND_MAX_ROWS} rows. Valid rows are upserted (the same day, source, medium, campaign, content, term and currency replaces); invalid rows are listed by index. A row's cost is the cost imported at its level plus that of its children.`,
           requestBody: body(arr(ref("SpendRow"), { maxItems: SPEND_MAX_ROWS })),
         },
       ),

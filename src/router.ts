@@ -1,7 +1,8 @@
 import { Router, type IRequest } from "itty-router";
 import { errorResponse, HttpError } from "./http/errors";
 import { deleteSiteRoute, getDestinationsRoute, getSiteRoute, patchSiteRoute, postKeys, postSite } from "./routes/admin";
-import { beacon, beaconPreflight, isCollectionPrefix, pixel } from "./routes/collect";
+import { isCollectionPrefix } from "./http/prefix";
+import { beacon, beaconPreflight, pixel } from "./routes/collect";
 import { postEvents } from "./routes/events";
 import { plausibleEvent } from "./routes/plausible";
 import { segmentBatch, segmentIdentify, segmentPage, segmentTrack } from "./routes/segment";

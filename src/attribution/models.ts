@@ -1,4 +1,5 @@
 import { DIRECT, NONE, type Touch } from "../collect/touch";
+import { DAY_MS } from "../time/windows";
 import { MODELS, type Model } from "./types";
 
 /**
@@ -7,7 +8,7 @@ import { MODELS, type Model } from "./types";
  * in, credits summing to exactly 1 out. No Workers types, no I/O.
  */
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 /** time_decay halves a touch's weight for every HALF_LIFE_MS of age. */
 export const HALF_LIFE_MS = 7 * DAY_MS;
 

@@ -3,7 +3,7 @@ import { EventCurrency, EventId, EventName, isBlank, Referrer, Url, Value } from
 import { parseOrThrow } from "../schemas/issues";
 import { canonicalName, goalOf, type Goal, type SiteConfig } from "../sites/config";
 import { parseTime } from "../time/day";
-import { LATE_EVENT_MS } from "../time/windows";
+import { DAY_MS, LATE_EVENT_MS } from "../time/windows";
 
 /**
  * What the collection paths check beyond a field's own shape (src/schemas/ says that): an event
@@ -38,7 +38,7 @@ export function checkName(problems: Problem[], name: string, site: SiteConfig, f
 /** The time of a server event (unix ms, already parsed) checked against `now`; missing: now. */
 export function checkEventTime(problems: Problem[], ms: number | null, now: number, field: string): number {
   if (ms === null) return now;
-  if (ms < now - PAST_MS) problems.push({ code: "time_too_old", message: "`time` is more than 7 days in the past; such late events are not accepted.", field });
+  if (ms < now - PAST_MS) problems.push({ code: "time_too_old", message: `\`time\` is more than ${PAST_MS / DAY_MS} days in the past; such late events are not accepted.`, field });
   else if (ms > now + FUTURE_MS) problems.push({ code: "time_in_future", message: "`time` is more than 5 minutes in the future; check the sender's clock.", field });
   else return ms;
   return now;

@@ -78,18 +78,25 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export const UPSERT_ATOMS_SQL =
-  "INSERT INTO atoms (site, day, source, medium, campaign, content, term, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, " +
-                     "release, grain, unit_from, unit_to, content_release, term_release) " +
-  "SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, a.value ->> 5, a.value ->> 6, " +
-         "a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10, a.value ->> 11, a.value ->> 12, " +
-         "a.value ->> 13, a.value ->> 14, a.value ->> 15, a.value ->> 16, a.value ->> 17, a.value ->> 18 " +
-  "FROM json_each(?3) AS a WHERE true " +
-  "ON CONFLICT (site, day, goal, model, source, medium, campaign, content, term) DO UPDATE SET " +
-    "clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions, " +
-    "credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency, release = excluded.release, " +
-    "grain = excluded.grain, unit_from = excluded.unit_from, unit_to = excluded.unit_to, " +
-    "content_release = excluded.content_release, term_release = excluded.term_release";
+/**
+ * ?1 site, ?2 day, ?3 JSON of AtomRow arrays (atomChunksJson): source, medium, campaign, content,
+ * term, goal, model, the counts and money, then the release mark. `WHERE true` lets SQLite read
+ * the ON CONFLICT of an INSERT … SELECT as the upsert's (https://sqlite.org/lang_upsert.html).
+ */
+export const UPSERT_ATOMS_SQL = `
+  INSERT INTO atoms (site, day, source, medium, campaign, content, term, goal, model,
+                     clicks, visitors, conversions, credit, revenue, revenue_by_currency,
+                     release, grain, unit_from, unit_to, content_release, term_release)
+  SELECT ?1, ?2, a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3, a.value ->> 4, a.value ->> 5, a.value ->> 6,
+         a.value ->> 7, a.value ->> 8, a.value ->> 9, a.value ->> 10, a.value ->> 11, a.value ->> 12,
+         a.value ->> 13, a.value ->> 14, a.value ->> 15, a.value ->> 16, a.value ->> 17, a.value ->> 18
+  FROM json_each(?3) AS a
+  WHERE true
+  ON CONFLICT (site, day, goal, model, source, medium, campaign, content, term) DO UPDATE SET
+    clicks = excluded.clicks, visitors = excluded.visitors, conversions = excluded.conversions,
+    credit = excluded.credit, revenue = excluded.revenue, revenue_by_currency = excluded.revenue_by_currency,
+    release = excluded.release, grain = excluded.grain, unit_from = excluded.unit_from, unit_to = excluded.unit_to,
+    content_release = excluded.content_release, term_release = excluded.term_release`;
 
 /**
  * Idempotent upserts of one site-day's atoms, `perStatement` atoms per statement (3 bound
@@ -112,20 +119,31 @@ export function atomChunksJson(atoms: readonly Atom[], perStatement = ATOMS_PER_
   );
 }
 
-const DELETE_ATOMS = "DELETE FROM atoms WHERE site = ?1 AND day = ?2 AND (source, medium, campaign, content, term, goal, model) IN " +
-  "(SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4, k.value ->> 5, k.value ->> 6 FROM json_each(?3) AS k)";
+/** ?1 site, ?2 day, ?3 JSON [[source, medium, campaign, content, term, goal, model], …]. */
+const DELETE_ATOMS_SQL = `
+  DELETE FROM atoms
+  WHERE site = ?1 AND day = ?2
+    AND (source, medium, campaign, content, term, goal, model) IN (
+      SELECT k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3, k.value ->> 4, k.value ->> 5, k.value ->> 6
+      FROM json_each(?3) AS k
+    )`;
 
 /** Deletes the given atoms of one site-day (those a rerun no longer produces), chunked like the upsert. */
 export function deleteAtomStatements(db: D1Database, site: string, day: string, keys: readonly AtomKey[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {
   return chunks(keys, perStatement).map((chunk) =>
-    db.prepare(DELETE_ATOMS).bind(site, day, JSON.stringify(chunk.map((k) => [k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]))),
+    db.prepare(DELETE_ATOMS_SQL).bind(site, day, JSON.stringify(chunk.map((k) => [k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]))),
   );
 }
+
+const ATOM_KEYS_SQL = `
+  SELECT source, medium, campaign, content, term, goal, model
+  FROM atoms
+  WHERE site = ? AND day = ?`;
 
 /** The keys of the atoms stored for one site-day. */
 export async function atomKeys(db: D1Database, site: string, day: string): Promise<AtomKey[]> {
   const { results } = await db
-    .prepare(`SELECT source, medium, campaign, content, term, goal, model FROM atoms WHERE site = ? AND day = ?`)
+    .prepare(ATOM_KEYS_SQL)
     .bind(site, day)
     .all<AtomKey>();
   return results;
@@ -136,13 +154,16 @@ export function atomKeyId(k: AtomKey): string {
   return JSON.stringify([k.source, k.medium, k.campaign, k.content, k.term, k.goal, k.model]);
 }
 
+const DAY_ATOMS_SQL = `
+  SELECT site, day, source, medium, campaign, content, term, goal, model,
+         clicks, visitors, conversions, credit, revenue, revenue_by_currency, release
+  FROM atoms
+  WHERE site = ? AND day = ?`;
+
 /** Every atom of one site-day, as stored (the re-marking of rollup/release.ts reads them back). */
 export async function readDayAtoms(db: D1Database, site: string, day: string): Promise<Atom[]> {
   const { results } = await db
-    .prepare(
-      "SELECT site, day, source, medium, campaign, content, term, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency, release " +
-        "FROM atoms WHERE site=? AND day=?",
-    )
+    .prepare(DAY_ATOMS_SQL)
     .bind(site, day)
     .all<Omit<Atom, "revenue_by_currency" | "mark"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));

@@ -1,7 +1,7 @@
 import type { ForwardContext } from "../forward/types";
 import type { CleanEvent } from "../collect/event";
 import { mergeCopies } from "../ingest/merge";
-import { DEDUP_WINDOW_MS } from "../time/windows";
+import { DAY_MS, DEDUP_WINDOW_MS } from "../time/windows";
 import { chunk, chunkForParams, placeholders } from "./chunk";
 import { writableSite } from "./sites";
 
@@ -248,7 +248,7 @@ export async function insertDeadLetters(db: D1Database, letters: readonly { body
 }
 
 /** Dead letters are kept this long for inspection and replay, then purged by the hourly run. */
-export const DEAD_LETTER_MS = 30 * 86_400_000;
+export const DEAD_LETTER_MS = 30 * DAY_MS;
 
 /** 1 query. Deletes up to `limit` dead letters stored before `before`. */
 export async function purgeDeadLetters(db: D1Database, before: number, limit = 10_000): Promise<number> {

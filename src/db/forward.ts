@@ -1,3 +1,5 @@
+import { DAY_MS } from "../time/windows";
+
 /**
  * The forwarding outbox (migrations/0009_forward.sql): one row per (site, destination, event) —
  * its state, never an identifier — and each destination's last delivery and last error.
@@ -124,10 +126,10 @@ export async function destinationCounts(db: D1Database, site: string): Promise<D
 }
 
 /**
- * How long an outbox row is kept: longer than a second copy of an event can arrive (48 h) plus
+ * How long an outbox row is kept: longer than a second copy of an event can arrive (DEDUP_WINDOW_MS, 48 h) plus
  * the forward queue's retries (about 4 days), so "once per (destination, event)" holds.
  */
-export const FORWARD_KEEP_MS = 14 * 86_400_000;
+export const FORWARD_KEEP_MS = 14 * DAY_MS;
 
 /**
  * 1 batch. Folds outbox rows last changed before `now - FORWARD_KEEP_MS` into their destination's

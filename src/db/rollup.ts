@@ -45,10 +45,15 @@ export interface DayState {
   written?: number;
 }
 
+const LAST_ROWIDS_SQL = `
+  SELECT d.value AS day,
+         (SELECT MAX(rowid) FROM events WHERE site = ?1 AND day = d.value) AS last
+  FROM json_each(?2) AS d`;
+
 /** 1 query. The highest events.rowid of each day (null: no events), for change detection and as the roll's upper bound. */
 export async function lastRowids(db: D1Database, site: string, days: readonly string[]): Promise<Map<string, number | null>> {
   const { results } = await db
-    .prepare(`SELECT d.value AS day, (SELECT MAX(rowid) FROM events WHERE site = ?1 AND day = d.value) AS last FROM json_each(?2) AS d`)
+    .prepare(LAST_ROWIDS_SQL)
     .bind(site, JSON.stringify(days))
     .all<{ day: string; last: number | null }>();
   return new Map(results.map((r) => [r.day, r.last]));
@@ -68,6 +73,15 @@ export interface DayFact extends SiteDay {
 }
 
 const FACT_PAIRS_PER_STATEMENT = 500;
+
+/** ?1: JSON [[site, day], …]. */
+const DAY_FACTS_SQL = `
+  SELECT p.value ->> 0 AS site,
+         p.value ->> 1 AS day,
+         (SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last,
+         r.status, r.cursor, r.events, r.started_at, r.updated_at, r.upto, r.written
+  FROM json_each(?1) AS p
+  LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1`;
 export const SITES_PER_SCAN = 100;
 
 /**
@@ -79,12 +93,7 @@ export async function dayFacts(db: D1Database, pairs: readonly SiteDay[]): Promi
   const out: DayFact[] = [];
   for (const chunk of chunks(pairs, FACT_PAIRS_PER_STATEMENT)) {
     const { results } = await db
-      .prepare(
-        "SELECT p.value ->> 0 AS site, p.value ->> 1 AS day, " +
-                 "(SELECT MAX(rowid) FROM events e WHERE e.site = p.value ->> 0 AND e.day = p.value ->> 1) AS last, " +
-                 "r.status, r.cursor, r.events, r.started_at, r.updated_at, r.upto, r.written " +
-          "FROM json_each(?1) AS p LEFT JOIN rollup_days r ON r.site = p.value ->> 0 AND r.day = p.value ->> 1",
-      )
+      .prepare(DAY_FACTS_SQL)
       .bind(JSON.stringify(chunk.map((p) => [p.site, p.day])))
       .all<SiteDay & { last: number | null; status: DayState["status"] | null; cursor: number; events: number; started_at: number; updated_at: number; upto: number | null; written: number }>();
     for (const r of results) {
@@ -98,6 +107,26 @@ export async function dayFacts(db: D1Database, pairs: readonly SiteDay[]): Promi
   return out;
 }
 
+/** ?1: JSON [[site, before], …]. A recursive skip-scan over each site's event days below `before`. */
+const UNROLLED_DAYS_SQL = `
+  WITH RECURSIVE
+    b(site, before) AS (
+      SELECT s.value ->> 0, s.value ->> 1 FROM json_each(?1) AS s
+    ),
+    d(site, before, day) AS (
+      SELECT b.site, b.before, (SELECT MIN(e.day) FROM events e WHERE e.site = b.site AND e.day < b.before)
+      FROM b
+      UNION ALL
+      SELECT d.site, d.before, (SELECT MIN(e.day) FROM events e WHERE e.site = d.site AND e.day > d.day AND e.day < d.before)
+      FROM d
+      WHERE d.day IS NOT NULL
+    )
+  SELECT site, day
+  FROM d
+  WHERE day IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = d.site AND r.day = d.day AND r.status = 'done')
+  ORDER BY day, site`;
+
 /**
  * 1 query per 100 sites. Days before each site's `before` day that still have raw events but
  * were never rolled up to the end (the cron was down, or a roll outlived the re-roll window).
@@ -107,26 +136,22 @@ export async function unrolledDays(db: D1Database, bounds: readonly { site: stri
   const out: SiteDay[] = [];
   for (const chunk of chunks(bounds, SITES_PER_SCAN)) {
     const { results } = await db
-      .prepare(
-        "WITH RECURSIVE " +
-            "b(site, before) AS (SELECT s.value ->> 0, s.value ->> 1 FROM json_each(?1) AS s), " +
-            "d(site, before, day) AS ( " +
-              "SELECT b.site, b.before, (SELECT MIN(e.day) FROM events e WHERE e.site = b.site AND e.day < b.before) FROM b " +
-              "UNION ALL " +
-              "SELECT d.site, d.before, (SELECT MIN(e.day) FROM events e WHERE e.site = d.site AND e.day > d.day AND e.day < d.before) " +
-              "FROM d WHERE d.day IS NOT NULL " +
-            ") " +
-          "SELECT site, day FROM d " +
-          "WHERE day IS NOT NULL " +
-            "AND NOT EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = d.site AND r.day = d.day AND r.status = 'done') " +
-          "ORDER BY day, site",
-      )
+      .prepare(UNROLLED_DAYS_SQL)
       .bind(JSON.stringify(chunk.map((b) => [b.site, b.before])))
       .all<SiteDay>();
     out.push(...results);
   }
   return out;
 }
+
+/** ?1 site, ?2 day, ?3 after, ?4 upto, ?5 goals (JSON), ?6 limit. */
+const CONVERSION_PAGE_SQL = `
+  SELECT rowid, ts, name, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey
+  FROM events
+  WHERE site = ?1 AND day = ?2 AND rowid > ?3 AND rowid <= ?4
+    AND name IN (SELECT value FROM json_each(?5))
+  ORDER BY rowid
+  LIMIT ?6`;
 
 /**
  * 1 query. Up to `limit` conversions of a day after rowid `after` and up to rowid `upto`, in
@@ -143,16 +168,29 @@ export async function conversionPage(
   limit: number,
 ): Promise<ConversionRow[]> {
   const { results } = await db
-    .prepare(
-      "SELECT rowid, ts, name, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey " +
-        "FROM events " +
-        "WHERE site = ?1 AND day = ?2 AND rowid > ?3 AND rowid <= ?4 AND name IN (SELECT value FROM json_each(?5)) " +
-        "ORDER BY rowid LIMIT ?6",
-    )
+    .prepare(CONVERSION_PAGE_SQL)
     .bind(site, day, after, upto, JSON.stringify(goals), limit)
     .all<ConversionRow>();
   return results;
 }
+
+/** ?1 site, ?2 day, ?3 upto. */
+const DAY_VISITORS_SQL = `
+  WITH pv AS (
+    SELECT visitor, touch_kind, source, medium, campaign, content, term,
+           ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth
+    FROM events
+    WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL
+  )
+  SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source,
+         CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium,
+         CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign,
+         CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content,
+         CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term,
+         COUNT(DISTINCT visitor) AS n
+  FROM pv
+  WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1)
+  GROUP BY 1, 2, 3, 4, 5`;
 
 /**
  * 1 query. Distinct visitors per touch over the whole day (up to rowid `upto`): pageviews whose
@@ -164,23 +202,7 @@ export async function conversionPage(
  */
 export async function dayVisitors(db: D1Database, site: string, day: string, upto: number): Promise<TouchCount[]> {
   const { results } = await db
-    .prepare(
-      "WITH pv AS ( " +
-          "SELECT visitor, touch_kind, source, medium, campaign, content, term, " +
-                 "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
-          "FROM events " +
-          "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
-        ") " +
-        "SELECT CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
-               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
-               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign, " +
-               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content, " +
-               "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term, " +
-               "COUNT(DISTINCT visitor) AS n " +
-        "FROM pv " +
-        "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
-        "GROUP BY 1, 2, 3, 4, 5",
-    )
+    .prepare(DAY_VISITORS_SQL)
     .bind(site, day, upto)
     .all<TouchCount>();
   return results;
@@ -194,36 +216,93 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
  * after `?5` (the cap) the same way. Parameters: ?1 site, ?2 day, ?3 upto, ?4 goals, ?5 cap, ?6
  * overflow pairs. Shared by touchRanking and dayVisitorsCapped, so both decide alike.
  */
-const TOUCH_RANKING =
-  "t(source, medium, campaign, hits) AS ( " +
-      "SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COUNT(*) " +
-      "FROM events " +
-      "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND touch_kind = 'landing' " +
-      "GROUP BY 1, 2, 3 " +
-    "UNION ALL " +
-      "SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), COUNT(*) " +
-      "FROM events e, json_each(CASE WHEN json_valid(e.journey) THEN e.journey ELSE '[]' END) AS j " +
-      "WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.journey IS NOT NULL " +
-        "AND e.name IN (SELECT value FROM json_each(?4)) AND j.type = 'object' " +
-      "GROUP BY 1, 2, 3 " +
-    "UNION ALL " +
-      "SELECT l.source, l.medium, l.campaign, SUM(c.clicks) " +
-      "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
-      "WHERE c.site = ?1 AND c.day = ?2 " +
-      "GROUP BY 1, 2, 3 " +
-  "), " +
-  "k AS ( " +
-    "SELECT source, medium, campaign, SUM(hits) AS hits FROM t " +
-    "WHERE NOT (source = 'direct' AND medium = '(none)' AND campaign = '(none)') " +
-    "GROUP BY 1, 2, 3 " +
-  "), " +
-  "r AS MATERIALIZED ( " +
-    "SELECT source, medium, campaign, hits, ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign) AS n FROM k " +
-  "), " +
-  "o AS MATERIALIZED ( " +
-    "SELECT r.source AS source, r.medium AS medium, ROW_NUMBER() OVER (ORDER BY SUM(r.hits) DESC, r.source, r.medium) AS n " +
-    "FROM r WHERE r.n > ?5 GROUP BY r.source, r.medium " +
-  ")";
+const TOUCH_RANKING = `
+  t(source, medium, campaign, hits) AS (
+      SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COUNT(*)
+      FROM events
+      WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND touch_kind = 'landing'
+      GROUP BY 1, 2, 3
+    UNION ALL
+      SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), COUNT(*)
+      FROM events e, json_each(CASE WHEN json_valid(e.journey) THEN e.journey ELSE '[]' END) AS j
+      WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.journey IS NOT NULL
+        AND e.name IN (SELECT value FROM json_each(?4)) AND j.type = 'object'
+      GROUP BY 1, 2, 3
+    UNION ALL
+      SELECT l.source, l.medium, l.campaign, SUM(c.clicks)
+      FROM link_clicks c
+      JOIN links l ON l.code = c.code AND l.site = c.site
+      WHERE c.site = ?1 AND c.day = ?2
+      GROUP BY 1, 2, 3
+  ),
+  k AS (
+    SELECT source, medium, campaign, SUM(hits) AS hits
+    FROM t
+    WHERE NOT (source = 'direct' AND medium = '(none)' AND campaign = '(none)')
+    GROUP BY 1, 2, 3
+  ),
+  r AS MATERIALIZED (
+    SELECT source, medium, campaign, hits,
+           ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign) AS n
+    FROM k
+  ),
+  o AS MATERIALIZED (
+    SELECT r.source AS source, r.medium AS medium,
+           ROW_NUMBER() OVER (ORDER BY SUM(r.hits) DESC, r.source, r.medium) AS n
+    FROM r
+    WHERE r.n > ?5
+    GROUP BY r.source, r.medium
+  )`;
+
+/** touchRanking's statement: the kept touches (level 3, with the distinct count) and overflow pairs (level 2). */
+const TOUCH_RANKING_SQL = `
+  WITH ${TOUCH_RANKING}
+  SELECT 3 AS level, source, medium, campaign, (SELECT COUNT(*) FROM k) AS total
+  FROM r
+  WHERE n <= ?5
+  UNION ALL
+  SELECT 2 AS level, source, medium, NULL, NULL
+  FROM o
+  WHERE n <= ?6`;
+
+/** dayVisitorsCapped's statement: each visitor under the touch the cap keeps for it (rollup/cap.ts cappedKey). */
+const DAY_VISITORS_CAPPED_SQL = `
+  WITH ${TOUCH_RANKING},
+  pv AS (
+    SELECT visitor, touch_kind, source, medium, campaign, content, term,
+           ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth
+    FROM events
+    WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL
+  ),
+  v AS MATERIALIZED (
+    SELECT visitor,
+           CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source,
+           CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium,
+           CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign,
+           CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content,
+           CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term
+    FROM pv
+    WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1)
+  ),
+  m AS (
+    SELECT d.source, d.medium, d.campaign,
+           CASE WHEN (d.source = 'direct' AND d.medium = '(none)' AND d.campaign = '(none)') OR r.n <= ?5 THEN 3
+                WHEN o.n <= ?6 THEN 2
+                ELSE 0
+           END AS level
+    FROM (SELECT DISTINCT source, medium, campaign FROM v) AS d
+    LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign
+    LEFT JOIN o ON o.source = d.source AND o.medium = d.medium
+  )
+  SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source,
+         CASE WHEN m.level > 0 THEN m.medium ELSE '(overflow)' END AS medium,
+         CASE WHEN m.level = 3 THEN m.campaign ELSE '(overflow)' END AS campaign,
+         CASE WHEN m.level = 3 THEN v.content ELSE '(none)' END AS content,
+         CASE WHEN m.level = 3 THEN v.term ELSE '(none)' END AS term,
+         COUNT(DISTINCT v.visitor) AS n
+  FROM v
+  JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign
+  GROUP BY 1, 2, 3, 4, 5`;
 
 /** The outcome of touchRanking: null when the day has no more distinct touches than `cap`. */
 export interface TouchRanking {
@@ -239,12 +318,7 @@ export interface TouchRanking {
  */
 export async function touchRanking(db: D1Database, site: string, day: string, upto: number, goals: readonly string[], cap: number, pairs: number): Promise<TouchRanking | null> {
   const { results } = await db
-    .prepare(
-      `WITH ${TOUCH_RANKING} ` +
-        "SELECT 3 AS level, source, medium, campaign, (SELECT COUNT(*) FROM k) AS total FROM r WHERE n <= ?5 " +
-        "UNION ALL " +
-        "SELECT 2 AS level, source, medium, NULL, NULL FROM o WHERE n <= ?6",
-    )
+    .prepare(TOUCH_RANKING_SQL)
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
     .all<{ level: number; source: string; medium: string; campaign: string | null; total: number | null }>();
   const distinct = results.find((r) => r.level === 3)?.total ?? 0;
@@ -264,64 +338,38 @@ export async function touchRanking(db: D1Database, site: string, day: string, up
  */
 export async function dayVisitorsCapped(db: D1Database, site: string, day: string, upto: number, goals: readonly string[], cap: number, pairs: number): Promise<TouchCount[]> {
   const { results } = await db
-    .prepare(
-      `WITH ${TOUCH_RANKING}, ` +
-        "pv AS ( " +
-          "SELECT visitor, touch_kind, source, medium, campaign, content, term, " +
-                 "ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY ts, rowid) AS nth " +
-          "FROM events " +
-          "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND name = 'pageview' AND visitor IS NOT NULL " +
-        "), " +
-        "v AS MATERIALIZED ( " +
-          "SELECT visitor, " +
-                 "CASE touch_kind WHEN 'direct' THEN 'direct' ELSE COALESCE(source, 'direct') END AS source, " +
-                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(medium, '(none)') END AS medium, " +
-                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(campaign, '(none)') END AS campaign, " +
-                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(content, '(none)') END AS content, " +
-                 "CASE touch_kind WHEN 'direct' THEN '(none)' ELSE COALESCE(term, '(none)') END AS term " +
-          "FROM pv " +
-          "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
-        "), " +
-        "m AS ( " +
-          "SELECT d.source, d.medium, d.campaign, " +
-                 "CASE WHEN (d.source = 'direct' AND d.medium = '(none)' AND d.campaign = '(none)') OR r.n <= ?5 THEN 3 " +
-                      "WHEN o.n <= ?6 THEN 2 ELSE 0 END AS level " +
-          "FROM (SELECT DISTINCT source, medium, campaign FROM v) AS d " +
-          "LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign " +
-          "LEFT JOIN o ON o.source = d.source AND o.medium = d.medium " +
-        ") " +
-        "SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source, " +
-               "CASE WHEN m.level > 0 THEN m.medium ELSE '(overflow)' END AS medium, " +
-               "CASE WHEN m.level = 3 THEN m.campaign ELSE '(overflow)' END AS campaign, " +
-               "CASE WHEN m.level = 3 THEN v.content ELSE '(none)' END AS content, " +
-               "CASE WHEN m.level = 3 THEN v.term ELSE '(none)' END AS term, " +
-               "COUNT(DISTINCT v.visitor) AS n " +
-        "FROM v JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign " +
-        "GROUP BY 1, 2, 3, 4, 5",
-    )
+    .prepare(DAY_VISITORS_CAPPED_SQL)
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
     .all<TouchCount>();
   return results;
 }
 
+const DAY_CLICKS_SQL = `
+  SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign,
+         COALESCE(l.content, '(none)') AS content, COALESCE(l.term, '(none)') AS term,
+         SUM(c.clicks) AS n
+  FROM link_clicks c
+  JOIN links l ON l.code = c.code AND l.site = c.site
+  WHERE c.site = ? AND c.day = ?
+  GROUP BY 1, 2, 3, 4, 5`;
+
 /** 1 query. Tracked-link clicks of a day per touch (link_clicks joined to links by code). */
 export async function dayClicks(db: D1Database, site: string, day: string): Promise<TouchCount[]> {
   const { results } = await db
-    .prepare(
-      "SELECT l.source AS source, l.medium AS medium, l.campaign AS campaign, " +
-             "COALESCE(l.content, '(none)') AS content, COALESCE(l.term, '(none)') AS term, SUM(c.clicks) AS n " +
-        "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
-        "WHERE c.site = ? AND c.day = ? " +
-        "GROUP BY 1, 2, 3, 4, 5",
-    )
+    .prepare(DAY_CLICKS_SQL)
     .bind(site, day)
     .all<TouchCount>();
   return results;
 }
 
+const DAY_EVENT_COUNT_SQL = `
+  SELECT COUNT(*) AS n
+  FROM events
+  WHERE site = ? AND day = ? AND rowid <= ?`;
+
 /** 1 query. Raw events of a day up to rowid `upto`. */
 export async function dayEventCount(db: D1Database, site: string, day: string, upto: number): Promise<number> {
-  const row = await db.prepare(`SELECT COUNT(*) AS n FROM events WHERE site = ? AND day = ? AND rowid <= ?`).bind(site, day, upto).first<{ n: number }>();
+  const row = await db.prepare(DAY_EVENT_COUNT_SQL).bind(site, day, upto).first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -331,15 +379,30 @@ export async function dayEventCount(db: D1Database, site: string, day: string, u
  * The statement's shape depends only on the number of steps; every value is bound.
  */
 export async function funnelCounts(db: D1Database, site: string, day: string, upto: number, steps: readonly string[]): Promise<number[]> {
+  // One CTE per step (s<i>: each visitor's first time at step i), then one count per step.
   const ctes = steps.map((_, i) =>
     i === 0
-      ? `s0 AS (SELECT visitor, MIN(ts) AS t FROM events WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND visitor IS NOT NULL AND name = ?4 GROUP BY visitor)`
-      : `s${i} AS (SELECT e.visitor AS visitor, MIN(e.ts) AS t FROM events e JOIN s${i - 1} p ON p.visitor = e.visitor
-           WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.name = ?${i + 4} AND e.ts > p.t GROUP BY e.visitor)`,
+      ? `
+    s0 AS (
+      SELECT visitor, MIN(ts) AS t
+      FROM events
+      WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND visitor IS NOT NULL AND name = ?4
+      GROUP BY visitor
+    )`
+      : `
+    s${i} AS (
+      SELECT e.visitor AS visitor, MIN(e.ts) AS t
+      FROM events e
+      JOIN s${i - 1} p ON p.visitor = e.visitor
+      WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.name = ?${i + 4} AND e.ts > p.t
+      GROUP BY e.visitor
+    )`,
   );
   const counts = steps.map((_, i) => `(SELECT COUNT(*) FROM s${i}) AS n${i}`);
   const row = await db
-    .prepare(`WITH ${ctes.join(",\n")} SELECT ${counts.join(", ")}`)
+    .prepare(`
+  WITH ${ctes.join(",")}
+  SELECT ${counts.join(", ")}`)
     .bind(site, day, upto, ...steps)
     .first<Record<string, number>>();
   return steps.map((_, i) => row?.[`n${i}`] ?? 0);
@@ -354,18 +417,33 @@ export interface FunnelStepRow {
   visitors: number;
 }
 
+const DELETE_FUNNEL_DAYS_SQL = `
+  DELETE FROM funnel_days
+  WHERE site = ? AND day = ?`;
+
+/** ?3: JSON [[funnel, step, visitors, steps], …]. */
+const INSERT_FUNNEL_DAYS_SQL = `
+  INSERT INTO funnel_days (site, day, funnel, step, visitors, steps)
+  SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value -> 3
+  FROM json_each(?3) AS f`;
+
 /** Statements (2) replacing one site-day's funnel_days with `rows`. */
 export function replaceFunnelDays(db: D1Database, site: string, day: string, rows: readonly FunnelStepRow[]): D1PreparedStatement[] {
   return [
-    db.prepare(`DELETE FROM funnel_days WHERE site = ? AND day = ?`).bind(site, day),
+    db.prepare(DELETE_FUNNEL_DAYS_SQL).bind(site, day),
     db
-      .prepare(
-        "INSERT INTO funnel_days (site, day, funnel, step, visitors, steps) " +
-          "SELECT ?1, ?2, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value -> 3 FROM json_each(?3) AS f",
-      )
+      .prepare(INSERT_FUNNEL_DAYS_SQL)
       .bind(site, day, JSON.stringify(rows.map((r) => [r.funnel, r.step, r.visitors, r.steps]))),
   ];
 }
+
+/** ?1 site, ?2 day, ?3 cursor, ?4 events, ?5 started_at, ?6 updated_at, ?7 upto, ?8 written. */
+const MARK_RUNNING_SQL = `
+  INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, upto, written)
+  VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8)
+  ON CONFLICT (site, day) DO UPDATE SET
+    status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, upto = ?7, written = ?8,
+    release_k = CASE WHEN ?8 > 0 THEN NULL ELSE release_k END`;
 
 /**
  * Statement: a day's roll is under way, `cursor` the last rowid whose conversions are in scratch,
@@ -385,29 +463,42 @@ export function markRunning(
   written = 0,
 ): D1PreparedStatement {
   return db
-    .prepare(
-      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, upto, written) " +
-        "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'running', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, upto = ?7, written = ?8, " +
-          "release_k = CASE WHEN ?8 > 0 THEN NULL ELSE release_k END",
-    )
+    .prepare(MARK_RUNNING_SQL)
     .bind(site, day, cursor, events, startedAt, now, upto, written);
 }
+
+/** ?1 site, ?2 day, ?3 cursor (also the roll's upto), ?4 events, ?5 started_at, ?6 updated_at, ?7 release_k. */
+const MARK_DONE_SQL = `
+  INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, upto, written)
+  VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7, ?3, 0)
+  ON CONFLICT (site, day) DO UPDATE SET
+    status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0`;
 
 /** Statement: a day is rolled up to rowid `cursor`; `events` raw events went in. */
 export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number, releaseK: number): D1PreparedStatement {
   return db
-    .prepare(
-      "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, upto, written) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7, ?3, 0) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0",
-    )
+    .prepare(MARK_DONE_SQL)
     .bind(site, day, cursor, events, startedAt, now, releaseK);
 }
 
+const MARK_RELEASED_SQL = `
+  UPDATE rollup_days
+  SET release_k = ?3
+  WHERE site = ?1 AND day = ?2`;
+
 /** Records that a site-day's atoms were (re-)marked for k (written in the batch that rewrites them). */
 export function markReleased(db: D1Database, site: string, day: string, k: number): D1PreparedStatement {
-  return db.prepare("UPDATE rollup_days SET release_k=?3 WHERE site=?1 AND day=?2").bind(site, day, k);
+  return db.prepare(MARK_RELEASED_SQL).bind(site, day, k);
 }
+
+/** ?1: JSON [[site, k], …]; ?2 limit. */
+const STALE_RELEASE_DAYS_SQL = `
+  SELECT r.site AS site, r.day AS day
+  FROM json_each(?1) AS p
+  JOIN rollup_days r ON r.site = p.value ->> 0
+  WHERE r.status = 'done' AND r.release_k IS NOT p.value ->> 1
+  ORDER BY r.day DESC
+  LIMIT ?2`;
 
 /**
  * Rolled days whose atoms were marked for another k than their site's (k changed, or rolled
@@ -418,10 +509,7 @@ export async function staleReleaseDays(db: D1Database, sites: readonly { site: s
   const out: SiteDay[] = [];
   for (const chunk of chunks(sites, SITES_PER_SCAN)) {
     const { results } = await db
-      .prepare(
-        "SELECT r.site AS site, r.day AS day FROM json_each(?1) AS p JOIN rollup_days r ON r.site = p.value ->> 0 " +
-          "WHERE r.status = 'done' AND r.release_k IS NOT p.value ->> 1 ORDER BY r.day DESC LIMIT ?2",
-      )
+      .prepare(STALE_RELEASE_DAYS_SQL)
       .bind(JSON.stringify(chunk.map((s) => [s.site, s.k])), limit)
       .all<SiteDay>();
     out.push(...results);
@@ -442,16 +530,46 @@ function rollTag(roll: number): string {
   return String(roll).padStart(15, "0");
 }
 
+const CLEAR_SCRATCH_SQL = `
+  DELETE FROM rollup_scratch
+  WHERE site = ? AND day = ?`;
+
+const PUT_SCRATCH_SQL = `
+  INSERT INTO rollup_scratch (site, day, key, state)
+  VALUES (?, ?, ?, ?)
+  ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`;
+
+/** A roll's page parts: keys between `p:<roll>:` and `p:<roll>;` (the next character), in key order. */
+const SCRATCH_PAGES_SQL = `
+  SELECT state
+  FROM rollup_scratch
+  WHERE site = ? AND day = ? AND key > ? AND key < ?
+  ORDER BY key`;
+
+/** ?3 the key prefix, ?4 its length + 1, ?5 JSON visitors. */
+const SCRATCH_CLAMP_COUNTS_SQL = `
+  SELECT substr(key, ?4) AS visitor, state
+  FROM rollup_scratch
+  WHERE site = ?1 AND day = ?2 AND key IN (SELECT ?3 || value FROM json_each(?5))`;
+
+/** ?3 the key prefix, ?4 JSON [[visitor, counts], …]. */
+const PUT_SCRATCH_CLAMP_COUNTS_SQL = `
+  INSERT INTO rollup_scratch (site, day, key, state)
+  SELECT ?1, ?2, ?3 || (c.value ->> 0), c.value -> 1
+  FROM json_each(?4) AS c
+  WHERE true
+  ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`;
+
 /** Statement: clears a day's scratch state (every roll's). */
 export function clearScratch(db: D1Database, site: string, day: string): D1PreparedStatement {
-  return db.prepare(`DELETE FROM rollup_scratch WHERE site = ? AND day = ?`).bind(site, day);
+  return db.prepare(CLEAR_SCRATCH_SQL).bind(site, day);
 }
 
 /** Statements (one per part): a page's partial sums. */
 export function putScratchPage(db: D1Database, site: string, day: string, roll: number, lastRowid: number, parts: readonly string[]): D1PreparedStatement[] {
   return parts.map((state, i) =>
     db
-      .prepare(`INSERT INTO rollup_scratch (site, day, key, state) VALUES (?, ?, ?, ?) ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state`)
+      .prepare(PUT_SCRATCH_SQL)
       .bind(site, day, pageKey(roll, lastRowid, i), state),
   );
 }
@@ -460,7 +578,7 @@ export function putScratchPage(db: D1Database, site: string, day: string, roll: 
 export async function scratchPages(db: D1Database, site: string, day: string, roll: number): Promise<string[]> {
   const prefix = `p:${rollTag(roll)}:`;
   const { results } = await db
-    .prepare(`SELECT state FROM rollup_scratch WHERE site = ? AND day = ? AND key > ? AND key < ? ORDER BY key`)
+    .prepare(SCRATCH_PAGES_SQL)
     .bind(site, day, prefix, `p:${rollTag(roll)};`)
     .all<{ state: string }>();
   return results.map((r) => r.state);
@@ -475,7 +593,7 @@ export async function scratchClampCounts(db: D1Database, site: string, day: stri
   const out = new Map<string, Record<string, number>>();
   for (const chunk of chunks(visitors, CLAMP_ROWS_PER_STATEMENT)) {
     const { results } = await db
-      .prepare(`SELECT substr(key, ?4) AS visitor, state FROM rollup_scratch WHERE site = ?1 AND day = ?2 AND key IN (SELECT ?3 || value FROM json_each(?5))`)
+      .prepare(SCRATCH_CLAMP_COUNTS_SQL)
       .bind(site, day, prefix, prefix.length + 1, JSON.stringify(chunk))
       .all<{ visitor: string; state: string }>();
     for (const r of results) out.set(r.visitor, JSON.parse(r.state) as Record<string, number>);
@@ -487,17 +605,32 @@ export async function scratchClampCounts(db: D1Database, site: string, day: stri
 export function putScratchClampCounts(db: D1Database, site: string, day: string, roll: number, counts: readonly [string, Record<string, number>][]): D1PreparedStatement[] {
   return chunks(counts, CLAMP_ROWS_PER_STATEMENT).map((chunk) =>
     db
-      .prepare(
-        "INSERT INTO rollup_scratch (site, day, key, state) " +
-          "SELECT ?1, ?2, ?3 || (c.value ->> 0), c.value -> 1 FROM json_each(?4) AS c WHERE true " +
-          "ON CONFLICT (site, day, key) DO UPDATE SET state = excluded.state",
-      )
+      .prepare(PUT_SCRATCH_CLAMP_COUNTS_SQL)
       .bind(site, day, `v:${rollTag(roll)}:`, JSON.stringify(chunk)),
   );
 }
 
 /** Rows deleted per purge statement, so each stays far inside D1's 30 s query limit. */
 export const PURGE_CHUNK = 10_000;
+
+/** ?1: JSON [[site, before], …]; ?2 limit. Only days whose roll is done. */
+const PURGE_EVENTS_SQL = `
+  DELETE FROM events
+  WHERE rowid IN (
+    SELECT e.rowid
+    FROM json_each(?1) AS b
+    JOIN events e ON e.site = b.value ->> 0 AND e.day < b.value ->> 1
+    WHERE EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = e.site AND r.day = e.day AND r.status = 'done')
+    LIMIT ?2
+  )`;
+
+const PURGE_SALTS_SQL = `
+  DELETE FROM salts
+  WHERE (site, day) IN (SELECT site, day FROM salts WHERE expires_at < ?1 LIMIT ?2)`;
+
+const PURGE_DEDUP_SQL = `
+  DELETE FROM dedup
+  WHERE (site, event_id) IN (SELECT site, event_id FROM dedup WHERE first_seen < ?1 LIMIT ?2)`;
 
 /**
  * 1 query. Deletes up to `limit` raw events of the given sites on days before each site's
@@ -506,13 +639,7 @@ export const PURGE_CHUNK = 10_000;
  */
 export async function purgeEvents(db: D1Database, bounds: readonly { site: string; before: string }[], limit = PURGE_CHUNK): Promise<number> {
   const res = await db
-    .prepare(
-      "DELETE FROM events WHERE rowid IN ( " +
-        "SELECT e.rowid FROM json_each(?1) AS b " +
-        "JOIN events e ON e.site = b.value ->> 0 AND e.day < b.value ->> 1 " +
-        "WHERE EXISTS (SELECT 1 FROM rollup_days r WHERE r.site = e.site AND r.day = e.day AND r.status = 'done') " +
-        "LIMIT ?2)",
-    )
+    .prepare(PURGE_EVENTS_SQL)
     .bind(JSON.stringify(bounds.map((b) => [b.site, b.before])), limit)
     .run();
   return res.meta.changes;
@@ -524,7 +651,7 @@ export const PURGE_SITES = SITES_PER_SCAN;
 /** 1 query. Deletes up to `limit` salts past their expires_at. */
 export async function purgeSalts(db: D1Database, now: number, limit = PURGE_CHUNK): Promise<number> {
   const res = await db
-    .prepare(`DELETE FROM salts WHERE (site, day) IN (SELECT site, day FROM salts WHERE expires_at < ?1 LIMIT ?2)`)
+    .prepare(PURGE_SALTS_SQL)
     .bind(now, limit)
     .run();
   return res.meta.changes;
@@ -533,7 +660,7 @@ export async function purgeSalts(db: D1Database, now: number, limit = PURGE_CHUN
 /** 1 query. Deletes up to `limit` dedup rows first seen before `before`. */
 export async function purgeDedup(db: D1Database, before: number, limit = PURGE_CHUNK): Promise<number> {
   const res = await db
-    .prepare(`DELETE FROM dedup WHERE (site, event_id) IN (SELECT site, event_id FROM dedup WHERE first_seen < ?1 LIMIT ?2)`)
+    .prepare(PURGE_DEDUP_SQL)
     .bind(before, limit)
     .run();
   return res.meta.changes;

@@ -1,4 +1,5 @@
 import { withDefaults, type SiteConfig } from "../sites/config";
+import { DAY_MS } from "../time/windows";
 
 /** A site as stored: its configuration plus key hashes and the noise secret. */
 export interface SiteRecord {
@@ -126,7 +127,7 @@ export const ERASE_SITE_SQL = [
 ] as const;
 
 /** How long an erased site's tombstone is kept: longer than a queued message can live (Queues keep them at most 14 days). */
-export const TOMBSTONE_MS = 14 * 86_400_000;
+export const TOMBSTONE_MS = 14 * DAY_MS;
 
 /**
  * Erases a site and every row it owns, in one transaction, and leaves its tombstone (erased_sites)

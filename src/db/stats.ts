@@ -1,5 +1,4 @@
 import type { Leaf } from "../privacy/hierarchy";
-import type { Cell } from "../privacy/release";
 import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "../stats/aggregate";
 import { addCell, emptySums, type Sums } from "../stats/figures";
 import { monthEnd, monthStart } from "../time/periods";
@@ -7,6 +6,7 @@ import { chunks, GRAIN_OF, MACRO_GOAL, TRAFFIC_VIEW } from "./atoms";
 import { factorSql, readRates } from "./fx";
 import { readSpend } from "./spend";
 import type { FunnelDayRow } from "../stats/funnel";
+import { spendCells, type SpendAtom } from "../stats/spend";
 
 /**
  * Reads for the aggregate API. Only atoms, funnel_days and rollup_days — never raw events —
@@ -53,34 +53,6 @@ export async function readUndecided(db: D1Database, site: string, from: string, 
     .bind(site, from, to, k)
     .all<Omit<Leaf, "revenue_by_currency"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) }));
-}
-
-type ViewAtom = Cell & { goal: string; model: string };
-
-/**
- * Sums atoms of the same (day, touch, goal, model) — a campaign's contents and terms — into one
- * campaign atom each, in first-seen order (CONTRACT.md v1.1: a campaign atom is the sum of its contents).
- */
-export function campaignAtoms<T extends ViewAtom>(atoms: readonly T[]): ViewAtom[] {
-  const out = new Map<string, ViewAtom>();
-  for (const a of atoms) {
-    const id = JSON.stringify([a.day, a.source, a.medium, a.campaign, a.goal, a.model]);
-    const c = out.get(id);
-    if (!c) {
-      out.set(id, {
-        day: a.day, source: a.source, medium: a.medium, campaign: a.campaign, goal: a.goal, model: a.model,
-        clicks: a.clicks, visitors: a.visitors, conversions: a.conversions, credit: a.credit, revenue: a.revenue, revenue_by_currency: { ...a.revenue_by_currency },
-      });
-      continue;
-    }
-    c.clicks += a.clicks;
-    c.visitors += a.visitors;
-    c.conversions += a.conversions;
-    c.credit += a.credit;
-    c.revenue += a.revenue;
-    for (const [cur, v] of Object.entries(a.revenue_by_currency)) c.revenue_by_currency[cur] = (c.revenue_by_currency[cur] ?? 0) + v;
-  }
-  return [...out.values()];
 }
 
 /** The label a released content or term row shows: its name where released on its own, else (other). */
@@ -161,8 +133,8 @@ export async function readDecided(
     // Suppressed counts campaign atoms (day, touch), each the sum of its contents and terms.
     q(`SELECT goal,day,COUNT(DISTINCT IIF(release<=0,json_array(source,medium,campaign),NULL)) AS suppressed,MAX(release<0) AS withheld${view} GROUP BY day,goal HAVING suppressed>0`),
     q(
-      `SELECT goal,day,source,medium,campaign,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
-        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign AND s.content='' AND s.term='')",
+      `SELECT goal,day,source,medium,campaign,content,term,content_release,term_release,clicks,visitors,conversions,credit,revenue,revenue_by_currency${where} AND release=1 AND clicks+visitors+conversions>0 ` +
+        "AND EXISTS(SELECT 1 FROM spend s WHERE s.site=?1 AND s.day=atoms.day AND s.source=atoms.source AND s.campaign=atoms.campaign)",
     ),
     q(`SELECT DISTINCT goal,grain${where} AND release=1`),
     db
@@ -252,13 +224,15 @@ export async function readDecided(
   for (const r of days!.results as unknown as { goal: string; day: string; suppressed: number; withheld: number }[]) {
     viewOf(r.goal).days.push({ day: r.day, suppressed: r.suppressed, withheld: r.withheld === 1 });
   }
-  // Spend joins at the campaign: the released contents of a campaign atom are summed back into it.
-  const spendAtoms = (cells!.results as unknown as (Omit<Cell, "revenue_by_currency"> & { goal: string; revenue_by_currency: string })[]).map((r) => ({
+  // Spend joins at the campaign: the released contents of a campaign atom are summed back into it
+  // (stats/spend.ts spendCells), noting which contents and terms ad- and keyword-level spend may join.
+  const spendAtoms = (cells!.results as unknown as (Omit<SpendAtom, "revenue_by_currency"> & { revenue_by_currency: string })[]).map((r) => ({
     ...r,
-    model,
+    content_release: Boolean(r.content_release),
+    term_release: Boolean(r.term_release),
     revenue_by_currency: parseCurrencies(r.revenue_by_currency),
   }));
-  for (const { goal: g, model: _m, ...cell } of campaignAtoms(spendAtoms)) viewOf(g).spendCells.push(cell);
+  for (const { goal: g, ...cell } of spendCells(spendAtoms)) viewOf(g).spendCells.push(cell);
   for (const r of grains!.results as { goal: string; grain: number }[]) viewOf(r.goal).grains.push(GRAIN_OF[r.grain] ?? "day");
   for (const r of cut!.results as { goal: string; unit_from: string; unit_to: string; grain: number }[]) {
     viewOf(r.goal).partial.push({ from: r.unit_from, to: r.unit_to, grain: GRAIN_OF[r.grain] ?? "day" });

@@ -1,6 +1,7 @@
 import type { GoogleAdsDestination } from "../schemas/destinations";
 import { hashWith, messageAt, MESSAGE_MAX, postJson, sha256Hex } from "./http";
 import type { ForwardEvent, ForwardJob, Outcome, Platform, SendContext } from "./types";
+import { DAY_MS } from "../time/windows";
 
 /**
  * Google Ads API click conversions: an OAuth access token from the refresh token
@@ -16,7 +17,7 @@ export const GOOGLE_ADS_API_VERSION = "v24";
 /** NOTE: at most 2,000 conversions per uploadClickConversions request. */
 const BATCH_MAX = 2000;
 /** NOTE: a click conversion must be uploaded within 90 days of its click (the longest click-through window). */
-const MAX_AGE_MS = 90 * 86_400_000;
+const MAX_AGE_MS = 90 * DAY_MS;
 
 /**
  * Google's e-mail rules: trimmed, lower case, and for gmail.com and googlemail.com addresses

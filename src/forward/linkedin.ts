@@ -1,6 +1,7 @@
 import type { LinkedinDestination } from "../schemas/destinations";
 import { hashWith, messageAt, MESSAGE_MAX, postJson } from "./http";
 import type { ForwardEvent, Outcome, Platform } from "./types";
+import { DAY_MS } from "../time/windows";
 
 /**
  * LinkedIn Conversions API: `POST {LINKEDIN_API_URL}/rest/conversionEvents` as a Rest.li
@@ -13,7 +14,7 @@ export const LINKEDIN_VERSION = "202510";
 /** NOTE: at most 5,000 events per batch. */
 const BATCH_MAX = 5000;
 /** NOTE: conversions must have happened within the last 90 days. */
-const MAX_AGE_MS = 90 * 86_400_000;
+const MAX_AGE_MS = 90 * DAY_MS;
 
 /** SHA256_EMAIL: trimmed, lower case, then SHA-256. */
 export const normaliseEmail = (s: string) => s.trim().toLowerCase();

@@ -1,6 +1,7 @@
 import type { MetaDestination } from "../schemas/destinations";
 import { hashWith, messageAt, postJson } from "./http";
 import type { ForwardEvent, Platform } from "./types";
+import { DAY_MS } from "../time/windows";
 
 /**
  * Meta Conversions API: `POST {META_API_URL}/{version}/{pixel_id}/events`, JSON `{"data": [...],
@@ -13,7 +14,7 @@ export const META_API_VERSION = "v24.0";
 /** NOTE: "up to 1,000 events" per request (Conversions API, "Send Requests"). */
 const BATCH_MAX = 1000;
 /** NOTE: event_time may be at most 7 days in the past; older events are refused. */
-const MAX_AGE_MS = 7 * 86_400_000;
+const MAX_AGE_MS = 7 * DAY_MS;
 
 /** em: trimmed, lower case (Meta: "Trim any leading and trailing white space. Convert all characters to lowercase."). */
 export const normaliseEmail = (s: string) => s.trim().toLowerCase();

@@ -1,6 +1,7 @@
 import type { TiktokDestination } from "../schemas/destinations";
 import { hashWith, MESSAGE_MAX, postJson } from "./http";
 import type { ForwardEvent, Outcome, Platform } from "./types";
+import { DAY_MS } from "../time/windows";
 
 /**
  * TikTok Events API 2.0 (web events): `POST {TIKTOK_API_URL}/open_api/v1.3/event/track/` with the
@@ -12,7 +13,7 @@ import type { ForwardEvent, Outcome, Platform } from "./types";
 /** NOTE: at most 1,000 events per request. */
 const BATCH_MAX = 1000;
 /** NOTE: web events older than 7 days are not attributed; never sent later than that. */
-const MAX_AGE_MS = 7 * 86_400_000;
+const MAX_AGE_MS = 7 * DAY_MS;
 
 /** email: trimmed, lower case, then SHA-256. */
 export const normaliseEmail = (s: string) => s.trim().toLowerCase();

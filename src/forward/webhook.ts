@@ -1,6 +1,7 @@
 import type { WebhookDestination } from "../schemas/destinations";
 import { messageAt, postJson } from "./http";
 import type { Platform } from "./types";
+import { DAY_MS } from "../time/windows";
 
 /**
  * A webhook destination (CONTRACT.md "Forwarding"): `POST url` with the JSON body
@@ -14,7 +15,7 @@ import type { Platform } from "./types";
 /** Events per request: one call per queue batch's worth, small enough for any receiver. */
 const BATCH_MAX = 100;
 /** A webhook takes conversions up to 7 days old (as Meta, the strictest platform). */
-const MAX_AGE_MS = 7 * 86_400_000;
+const MAX_AGE_MS = 7 * DAY_MS;
 
 /** `sha256=<hex HMAC-SHA-256(secret, body)>`. */
 export async function signature(secret: string, body: string): Promise<string> {

@@ -4,6 +4,7 @@ import { insertLiveHits, LIVE_MAX_HITS, markLiveDuplicates } from "../db/live";
 import type { SiteRecord } from "../db/sites";
 import { knownLiveSessionUntil, liveSessionUntil } from "./session";
 import type { LiveHit } from "./hit";
+import { DEDUP_WINDOW_MS, HOUR_MS } from "../time/windows";
 
 /**
  * The one way hits reach the live test view, for every collection path (pixel, beacon, server,
@@ -27,7 +28,7 @@ export async function recordLive(db: D1Database, site: SiteRecord, build: () => 
 
 const WRITE_DUPLICATE = {
   code: "duplicate",
-  message: "An earlier copy of this event_id was stored first (within 48 hours); this copy was dropped when written.",
+  message: `An earlier copy of this event_id was stored first (within ${DEDUP_WINDOW_MS / HOUR_MS} hours); this copy was dropped when written.`,
   field: "event_id",
 };
 

@@ -2,6 +2,7 @@ import { ensureSalt, findSalt } from "../db/salts";
 import type { SiteConfig } from "../sites/config";
 import { base64url, randomToken } from "../sites/keys";
 import { dayEnd, dayOf } from "../time/day";
+import { SALT_GRACE_MS } from "../time/windows";
 
 /**
  * The visitor of a hit: HMAC-SHA-256 (WebCrypto) keyed by the site's random salt of the
@@ -10,8 +11,6 @@ import { dayEnd, dayOf } from "../time/day";
  * day ends) a day's visitors can no longer be linked to an IP and user agent, nor to another day.
  */
 
-/** How long a salt outlives its day; the rollup deletes it after that. */
-export const SALT_GRACE_MS = 48 * 3_600_000;
 /** How long an isolate trusts its cached copy of a salt (a deleted and re-created site gets a new one). */
 const SALT_CACHE_MS = 10 * 60_000;
 const VISITOR_BYTES = 16;
@@ -23,7 +22,7 @@ interface SaltKey {
 
 const cache = new Map<string, { at: number; salt: Promise<SaltKey | null> }>();
 
-/** End of `day` in `tz` plus 48 hours: when the salt of that day must be gone. */
+/** End of `day` in `tz` plus SALT_GRACE_MS: when the salt of that day must be gone. */
 export function saltExpiry(day: string, tz: string): number {
   return dayEnd(day, tz) + SALT_GRACE_MS;
 }

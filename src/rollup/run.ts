@@ -7,7 +7,7 @@ import { addDays, dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
 import { remarkStaleDays } from "./release";
-import { DEDUP_WINDOW_MS } from "../time/windows";
+import { DEDUP_WINDOW_MS, HOUR_MS } from "../time/windows";
 import { daysToRoll, oldestKeptDay, orderWork, rerollWindow, retentionDays, type PlannedDay } from "./plan";
 
 /** Queries kept back from the rolls so the purges run every hour even while a huge day rolls up. */
@@ -127,7 +127,7 @@ async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, b
 
   const bySite = new Map<string, typeof facts>();
   for (const f of facts) bySite.set(f.site, [...(bySite.get(f.site) ?? []), f]);
-  const first = Math.floor(now / 3_600_000) % sites.length;
+  const first = Math.floor(now / HOUR_MS) % sites.length;
   const work: Work[] = [];
   sites.forEach((site, i) => {
     const id = site.config.id;
@@ -149,7 +149,7 @@ async function plan(db: D1Database, sites: readonly SiteRecord[], now: number, b
 }
 
 /** Erased sites whose rows are erased once more by the next runs (a rollup already under way may write after the erase). */
-export const ERASE_AGAIN_MS = 2 * 3_600_000;
+export const ERASE_AGAIN_MS = 2 * HOUR_MS;
 /** link_visitors rows are kept until this many days after UTC's today (every zone's day is over by then). */
 const LINK_VISITOR_DAYS = 2;
 

@@ -4,9 +4,11 @@ import { parsePlausible, plausibleClientIp, PLAUSIBLE_MAX_BYTES } from "../dropi
 import { clientIp } from "../http/auth";
 import { readJsonBody } from "../http/body";
 import { HttpError, json } from "../http/errors";
-import { checkHits, isAccepted, overRateLimit, recordBrowserLive, storeHits } from "../ingest/browser";
+import { checkHits, isAccepted } from "../collect/hits";
+import { overRateLimit } from "../collect/rate-limit";
+import { corsHeaders } from "../http/cors";
+import { recordBrowserLive, storeHits } from "../ingest/browser";
 import { getSiteForDomainCached } from "../sites/cache";
-import { corsHeaders } from "./collect";
 
 /** Plausible's answer: `202 {}`, with `x-plausible-dropped: 1` when nothing was stored. */
 function answer(stored: boolean, cors: Record<string, string>): Response {

@@ -1,11 +1,10 @@
 import type { IRequest } from "itty-router";
-import { upsertSpend } from "../db/spend";
 import { requireIngestKey } from "../http/auth";
 import { readJsonBody } from "../http/body";
-import { json, problemOf } from "../http/errors";
-import { parseSpendBody } from "../stats/spend";
+import { json } from "../http/errors";
+import { importSpend } from "../spend/import";
 
-/** 1,000 rows of ~200 bytes, with room to spare. */
+/** 1,000 rows of ~250 bytes, with room to spare. */
 const MAX_BODY = 512 * 1024;
 
 /**
@@ -14,7 +13,5 @@ const MAX_BODY = 512 * 1024;
  */
 export async function postSpend(req: IRequest, env: Env): Promise<Response> {
   const site = await requireIngestKey(req, env);
-  const { rows, valid, rejected } = parseSpendBody(await readJsonBody(req, MAX_BODY));
-  await upsertSpend(env.DB, site.config.id, rows);
-  return json({ accepted: valid, rejected: rejected.map((r) => ({ index: r.index, error: problemOf(r.error) })) });
+  return json(await importSpend(env.DB, site.config.id, await readJsonBody(req, MAX_BODY)));
 }

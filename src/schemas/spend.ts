@@ -19,29 +19,41 @@ const amount = (key: string) => {
 const DAY = say("invalid_day", "`day` must be a calendar day written YYYY-MM-DD.");
 const CURRENCY = say("invalid_currency", "`currency` must be an ISO-4217 code such as EUR.");
 
+const TERM_NEEDS_CONTENT = say("required", "`term` is keyword-level spend inside an ad: name its `content` too.");
+
 /**
- * One spend line. Source and medium are lower-cased and campaign kept (by stats/spend.ts), as
- * collection does, so spend keys meet atom keys; no medium means every medium.
+ * One spend line. Source and medium are lower-cased and campaign, content and term kept (by
+ * spend/import.ts), as collection does, so spend keys meet atom keys; no medium means every
+ * medium. v1.1: `content` makes it ad-level spend, `content` and `term` keyword-level spend (a
+ * term lives inside a content, as atoms do: a term without content is refused).
  */
-export const SpendRow = strictObject(
-  {
-    day: day(DAY),
-    source: text("source"),
-    medium: v.nullish(text("medium")),
-    campaign: text("campaign"),
-    cost: amount("cost"),
-    currency: currency(CURRENCY),
-    platform_conversions: v.nullish(amount("platform_conversions")),
-  },
-  objectSays(say("invalid_row", "Each spend row is an object with day, source, campaign, cost and currency."), {
-    required: {
-      day: DAY,
-      source: say("required", "`source` must be a non-empty string."),
-      campaign: say("required", "`campaign` must be a non-empty string."),
-      cost: say("invalid_number", "`cost` must be a number from 0 to 1e12."),
-      currency: CURRENCY,
+export const SpendRow = v.pipe(
+  strictObject(
+    {
+      day: day(DAY),
+      source: text("source"),
+      medium: v.nullish(text("medium")),
+      campaign: text("campaign"),
+      cost: amount("cost"),
+      currency: currency(CURRENCY),
+      platform_conversions: v.nullish(amount("platform_conversions")),
+      content: v.nullish(text("content")),
+      term: v.nullish(text("term")),
     },
-  }),
+    objectSays(say("invalid_row", "Each spend row is an object with day, source, campaign, cost and currency."), {
+      required: {
+        day: DAY,
+        source: say("required", "`source` must be a non-empty string."),
+        campaign: say("required", "`campaign` must be a non-empty string."),
+        cost: say("invalid_number", "`cost` must be a number from 0 to 1e12."),
+        currency: CURRENCY,
+      },
+    }),
+  ),
+  v.forward(
+    v.check((row) => row.term == null || row.content != null, TERM_NEEDS_CONTENT),
+    ["content"],
+  ),
 );
 export type SpendRowInput = v.InferOutput<typeof SpendRow>;
 

@@ -3,6 +3,8 @@ import { touchKey, type Cell, type DayRelease } from "../privacy/release";
 import { addCell, addSpend, converted, emptySums, isEmpty, present, presentPaid, type Figures, type PaidFigures, type SpendPiece, type Sums } from "./figures";
 import type { Grain } from "../time/periods";
 import type { Group } from "./query";
+import { childLabels, type SpendCell } from "./spend";
+import type { RowFilters } from "../db/stats";
 
 /** The key columns of a row for each grouping (group=goal rows are built in stats/report.ts). */
 export type RowKey =
@@ -40,7 +42,7 @@ export interface DecidedView {
   /** every unit of the view inside the range (rows before filters, and other) */
   totals: Sums;
   days: { day: string; suppressed: number; withheld: boolean }[];
-  spendCells: Cell[];
+  spendCells: SpendCell[];
   /** the grains of the units released on their own that the rows hold */
   grains: Grain[];
   /** units the range cuts (left out of rows, other and totals) */
@@ -132,12 +134,21 @@ function keyOf(group: Exclude<TouchGroup, "content" | "term">, day: string, c: P
  * currency (the decided days come converted from the database; the others are converted here,
  * each cell at its own day's rate). Every number is a sum of released units: a cell released on
  * its own goes to its row, a day's pool goes to `other` (or, for group=day, to that day's row),
- * and totals are all of them. Spend pieces follow the cell they are attached to; unattached
- * spend goes where the pool goes. `paid` sums the cells spend is attached to (each once, at the
+ * and totals are all of them. Spend pieces follow the cell they are attached to — below the
+ * campaign, the content or term they name, or the cell's `(other)` child (pieceKey) — and the
+ * drill-down `filters` as the cell's atoms do (rows only, never totals); unattached spend goes
+ * where the pool goes. `paid` sums the cells spend is attached to (each once, at the
  * campaign level whatever the grouping) and that spend: unpaid traffic, and spend that could not
  * be attached to a released cell, stay out of it.
  */
-export function sumView(group: TouchGroup, releases: readonly DayRelease[], pieces: readonly SpendPiece[], decided: DecidedView = noDecided(), fx: Fx = NO_CURRENCY): ViewSums {
+export function sumView(
+  group: TouchGroup,
+  releases: readonly DayRelease[],
+  pieces: readonly SpendPiece[],
+  decided: DecidedView = noDecided(),
+  fx: Fx = NO_CURRENCY,
+  filters: RowFilters = {},
+): ViewSums {
   const rows = new Map<string, { key: RowKey; sums: Sums }>();
   const other = emptySums();
   const totals = emptySums();
@@ -173,9 +184,10 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   }
   const paidCells = new Set<string>();
   for (const p of pieces) {
-    // Spend imported for a campaign belongs to no single content or term: under group=content|term
-    // it counts in totals (and totals.paid) only, never in a child's row.
-    const into = below ? (p.cell ? null : other) : p.cell ? rowOf(keyOf(group, p.day, p.cell)) : group === "day" ? rowOf({ day: p.day }) : other;
+    // Attached spend lands on its cell's row at this level, if it has one there and the filters
+    // keep it (else in totals and totals.paid only); unattached spend goes where the pool goes.
+    const key = p.cell && piecePasses(p.cell, p.content ?? "", filters) ? pieceKey(group, p.day, p.cell, p.content ?? "", p.term ?? "") : null;
+    const into = p.cell ? (key ? rowOf(key) : null) : group === "day" ? rowOf({ day: p.day }) : other;
     if (into) addSpend(into, p, fx);
     addSpend(totals, p, fx);
     if (!p.cell) continue;
@@ -190,6 +202,34 @@ export function sumView(group: TouchGroup, releases: readonly DayRelease[], piec
   const shown = [...rows.values()].filter((r) => !isEmpty(r.sums));
   shown.sort(group === "day" ? byDay : byWeight);
   return { rows: shown, other, totals, paid, suppressed, withheld_days: withheld };
+}
+
+/**
+ * The row of `group` a piece of spend attached to `cell` lands on (CONTRACT.md v1.1: a row's cost
+ * is the cost imported at its level plus that of its children), or null where the piece is above
+ * the group's level (campaign-level spend under group=content, ad-level under group=term): it
+ * belongs to no single child and counts in totals only.
+ */
+function pieceKey(group: TouchGroup, day: string, cell: Cell | SpendCell, content: string, term: string): RowKey | null {
+  if (group !== "content" && group !== "term") return keyOf(group, day, cell);
+  if (content === "" || (group === "term" && term === "")) return null;
+  const labels = childLabels(cell, content, group === "term" ? term : "");
+  const parent = { source: cell.source, medium: cell.medium, campaign: cell.campaign, content: labels.content };
+  return group === "content" ? parent : { ...parent, term: labels.term! };
+}
+
+/**
+ * True when spend on `cell` (at `content`, "" above the ad level) passes the drill-down filters
+ * as the cell's atoms do in SQL (db/stats.ts FILTER_SQL): a content filter keeps only the spend of
+ * the contents shown under that label, so campaign-level spend never joins a filtered content.
+ */
+function piecePasses(cell: Cell, content: string, f: RowFilters): boolean {
+  return (
+    (f.source === undefined || cell.source === f.source) &&
+    (f.medium === undefined || cell.medium === f.medium) &&
+    (f.campaign === undefined || cell.campaign === f.campaign) &&
+    (f.content === undefined || (content !== "" && childLabels(cell, content, "").content === f.content))
+  );
 }
 
 function byDay(a: { key: RowKey }, b: { key: RowKey }): number {

@@ -31,6 +31,10 @@ export interface SpendPiece {
   day: string;
   /** the released cell it belongs to; null = not attached to any row (counts in other/totals) */
   cell: Cell | null;
+  /** v1.1: the content of ad- and keyword-level spend, "" (or absent) above that level */
+  content?: string;
+  /** v1.1: the term of keyword-level spend, "" (or absent) above that level */
+  term?: string;
   currency: string;
   cost: number;
   platform_conversions: number | null;

@@ -6,7 +6,7 @@ import type { RowFilters } from "../db/stats";
 import { FILTERS, FunnelParams, GROUPS, paramsObject, RangeParams, SiteParam, StatsParams } from "../schemas/query";
 import type { Funnel, SiteConfig } from "../sites/config";
 import { addDays, dayOf } from "../time/day";
-import { lateWindowStart } from "../time/windows";
+import { DAY_MS, lateWindowStart } from "../time/windows";
 
 /** The row groupings of GET /v1/stats (CONTRACT.md "Aggregates"). */
 export { GROUPS };
@@ -38,7 +38,7 @@ export function requireSiteParam(params: URLSearchParams): string {
 /** Number of days from `from` to `to`, inclusive (calendar arithmetic, no zone). */
 export function rangeLength(from: string, to: string): number {
   const t = (d: string) => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)));
-  return Math.round((t(to) - t(from)) / 86_400_000) + 1;
+  return Math.round((t(to) - t(from)) / DAY_MS) + 1;
 }
 
 /** from ≤ to, at most MAX_RANGE_DAYS days. */

@@ -97,7 +97,8 @@ export function buildStats(input: StatsInput): StatsAnswer {
     fx,
   );
   const main = view(input, worker, query.goal ?? MACRO_GOAL);
-  const grouped = sumView(group, main.releases, main.pieces, main.decided, fx);
+  // Filters narrow the rows of the touch groupings (db/stats.ts readDecided: group=day rows ignore them).
+  const grouped = sumView(group, main.releases, main.pieces, main.decided, fx, group === "day" ? {} : query.filters);
   let shown: { rows: Row[]; other: Figures; totals: Totals };
   if (query.group === "goal") {
     const rows = site.goals.map((g) => {

@@ -2,11 +2,12 @@ import { TRAFFIC_VIEW } from "../db/atoms";
 import type { RowFilters } from "../db/stats";
 import type { Fx } from "../fx/convert";
 import { markHierarchy, OTHER, rowKeyOf, withMarks, type Leaf, type MarkedLeaf } from "../privacy/hierarchy";
-import { RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD, touchKey, type Cell } from "../privacy/release";
+import { RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD, touchKey } from "../privacy/release";
 import { markOptions } from "../rollup/release";
 import { covers, cuts } from "../time/periods";
 import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "./aggregate";
 import { addCell, converted, emptySums, type Sums } from "./figures";
+import { spendCells, type SpendAtom } from "./spend";
 
 /**
  * The days the rollup has not marked for the site's k yet (a roll under way, a change of k),
@@ -90,7 +91,7 @@ export function decideUndecided(
   const rows = new Map<string, Map<string, Sums>>();
   const suppressed = new Map<string, Map<string, Set<string>>>();
   const withheld = new Map<string, Set<string>>();
-  const spend = new Map<string, Cell & { goal: string }>();
+  const spend: SpendAtom[] = [];
   const grains = new Map<string, Set<string>>();
   const partial = new Map<string, Map<string, { from: string; to: string; grain: MarkedLeaf["grain"] }>>();
   for (const l of marked) {
@@ -129,18 +130,12 @@ export function decideUndecided(
       grains.set(l.goal, g);
       g.add(l.grain);
       if ((l.clicks > 0 || l.visitors > 0 || l.conversions > 0) && q.spendKeys.has(JSON.stringify([l.day, l.source, l.campaign]))) {
-        // Spend joins at the campaign: its released contents are summed back into one cell.
-        const id = JSON.stringify([l.goal, l.day, touchKey(l)]);
-        const c = spend.get(id);
-        if (!c) spend.set(id, { goal: l.goal, day: l.day, source: l.source, medium: l.medium, campaign: l.campaign, clicks: l.clicks, visitors: l.visitors, conversions: l.conversions, credit: l.credit, revenue: l.revenue, revenue_by_currency: { ...l.revenue_by_currency } });
-        else {
-          c.clicks += l.clicks;
-          c.visitors += l.visitors;
-          c.conversions += l.conversions;
-          c.credit += l.credit;
-          c.revenue += l.revenue;
-          for (const [cur, x] of Object.entries(l.revenue_by_currency)) c.revenue_by_currency[cur] = (c.revenue_by_currency[cur] ?? 0) + x;
-        }
+        // Spend joins at the campaign: its released contents are summed back into one cell (stats/spend.ts).
+        spend.push({
+          goal: l.goal, day: l.day, source: l.source, medium: l.medium, campaign: l.campaign, content: l.content_name, term: l.term_name,
+          content_release: l.content === 1, term_release: l.term === 1,
+          clicks: l.clicks, visitors: l.visitors, conversions: l.conversions, credit: l.credit, revenue: l.revenue, revenue_by_currency: l.revenue_by_currency,
+        });
       }
     }
     if (!inRow) continue;
@@ -158,7 +153,7 @@ export function decideUndecided(
   for (const [goal, byDay] of suppressed) {
     for (const [day, s] of byDay) viewOf(goal).days.push({ day, suppressed: s.size, withheld: withheld.get(goal)?.has(day) ?? false });
   }
-  for (const { goal, ...cell } of spend.values()) viewOf(goal).spendCells.push(cell);
+  for (const { goal, ...cell } of spendCells(spend)) viewOf(goal).spendCells.push(cell);
   for (const [goal, g] of grains) viewOf(goal).grains.push(...([...g] as MarkedLeaf["grain"][]));
   for (const [goal, p] of partial) viewOf(goal).partial.push(...[...p.values()].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)));
   return out;

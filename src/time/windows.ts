@@ -1,16 +1,24 @@
 import { dayOf, daysBetween } from "./day";
 
 /**
- * The project's two time windows, defined once (CONTRACT.md "Collection"): how late an event may
- * arrive, and how long an event_id stays one event. Validation, the rollup's planner and purge,
- * and the stats' provisional days all read them from here, so they cannot drift apart.
+ * The project's time windows, defined once (CONTRACT.md "Collection"): how late an event may
+ * arrive, how long an event_id stays one event, and how long a day's salt outlives it.
+ * Validation, the rollup's planner and purge, the stats' provisional days and the messages that
+ * name these windows all read them from here, so they cannot drift apart. Durations elsewhere
+ * (a platform's age limit, a retention) are written in HOUR_MS and DAY_MS.
  */
 
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
 /** A server event's `time` may be up to this far in the past ("up to 7 days", i.e. 168 hours). */
-export const LATE_EVENT_MS = 7 * 86_400_000;
+export const LATE_EVENT_MS = 7 * DAY_MS;
 
 /** The same `(site, event_id)` within this long of its first copy is a duplicate (48 hours). */
-export const DEDUP_WINDOW_MS = 48 * 3_600_000;
+export const DEDUP_WINDOW_MS = 48 * HOUR_MS;
+
+/** How long a day's visitor salt outlives the day (48 hours); the rollup deletes it after that (privacy/visitor.ts). */
+export const SALT_GRACE_MS = 48 * HOUR_MS;
 
 /**
  * The site-local days an event accepted at `now` can still land on, oldest first: from the day of

@@ -2,7 +2,8 @@
 // one-segment prefix as well as at the root, so `data-api="/et"` with a Workers route
 // `shop.example/et/*` works with no configuration. `v1` is the API's namespace, never a prefix.
 import { describe, expect, it } from "vitest";
-import { isCollectionPrefix, pixelQuery } from "../../src/routes/collect";
+import { isCollectionPrefix } from "../../src/http/prefix";
+import { pixelQuery } from "../../src/pixel-first";
 import { call, createSite, withJson } from "../helpers/http";
 import { BROWSER_UA, waitForEvents } from "../ingest/helpers";
 

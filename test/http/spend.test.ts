@@ -43,7 +43,7 @@ describe("POST /v1/spend", () => {
     expect(n).toEqual({ n: 1000, total: (999 * 1000) / 2 });
     const perStatement = Math.floor(D1_MAX_PARAMS / SPEND_PARAMS_PER_ROW);
     expect(perStatement * SPEND_PARAMS_PER_ROW).toBeLessThanOrEqual(100);
-    expect(spendUpsertStatements(env.DB, "sp3", rows.map((r) => ({ ...r, platform_conversions: null })))).toHaveLength(Math.ceil(1000 / perStatement));
+    expect(spendUpsertStatements(env.DB, "sp3", rows.map((r) => ({ ...r, content: "", term: "", platform_conversions: null })))).toHaveLength(Math.ceil(1000 / perStatement));
   });
 
   it("refuses more than 1,000 rows and a body that is not an array (422)", async () => {

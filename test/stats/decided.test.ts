@@ -49,6 +49,8 @@ const spendRow = fc.record({
   day: fc.constantFrom(...DAYS),
   touch: fc.integer({ min: 0, max: TOUCHES.length - 1 }),
   anyMedium: fc.boolean(),
+  // v1.1: ad- and keyword-level spend (the touch's content, and its term) beside campaign-level spend.
+  level: fc.constantFrom("campaign", "campaign", "content", "term"),
   cost: quarters,
   currency: fc.constantFrom("EUR", "EUR", "USD", "ALL"),
   platform: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
@@ -112,10 +114,10 @@ async function seed(w: World): Promise<{ id: string; read: string }> {
     }
   }
   for (const s of w.spend) {
-    const [source, medium, campaign] = TOUCHES[s.touch]!;
+    const [source, medium, campaign, content, term] = TOUCHES[s.touch]!;
     statements.push(
-      env.DB.prepare("INSERT OR REPLACE INTO spend (site, day, source, medium, campaign, currency, cost, platform_conversions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").bind(
-        id, s.day, source, s.anyMedium ? "" : medium, campaign, s.currency, s.cost, s.platform,
+      env.DB.prepare("INSERT OR REPLACE INTO spend (site, day, source, medium, campaign, content, term, currency, cost, platform_conversions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").bind(
+        id, s.day, source, s.anyMedium ? "" : medium, campaign, s.level === "campaign" ? "" : content, s.level === "term" ? term : "", s.currency, s.cost, s.platform,
       ),
     );
   }
