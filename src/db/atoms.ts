@@ -147,3 +147,42 @@ export async function readDayAtoms(db: D1Database, site: string, day: string): P
     .all<Omit<Atom, "revenue_by_currency" | "mark"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
 }
+
+/** Statement: the hierarchical marks of some atoms of one site, keyed by day and atom key (the counts are left as they are). */
+const UPDATE_MARKS_SQL =
+  "UPDATE atoms SET release = m.value ->> 8, grain = m.value ->> 9, unit_from = m.value ->> 10, unit_to = m.value ->> 11, " +
+    "content_release = m.value ->> 12, term_release = m.value ->> 13 " +
+  "FROM json_each(?2) AS m " +
+  "WHERE atoms.site = ?1 AND atoms.day = m.value ->> 0 AND atoms.goal = m.value ->> 1 AND atoms.model = m.value ->> 2 " +
+    "AND atoms.source = m.value ->> 3 AND atoms.medium = m.value ->> 4 AND atoms.campaign = m.value ->> 5 " +
+    "AND atoms.content = m.value ->> 6 AND atoms.term = m.value ->> 7";
+
+/**
+ * Statements writing the marks of a site's atoms (of any days), `perStatement` atoms each (two
+ * bound parameters): the month re-mark of privacy.period "auto" rewrites marks, never counts.
+ */
+export function updateMarkStatements(db: D1Database, site: string, atoms: readonly Atom[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {
+  return chunks(atoms, perStatement).map((chunk) =>
+    db.prepare(UPDATE_MARKS_SQL).bind(
+      site,
+      JSON.stringify(
+        chunk.map((a) => [
+          a.day, a.goal, a.model, a.source, a.medium, a.campaign, a.content, a.term,
+          a.release ?? null, a.mark ? GRAIN_CODE[a.mark.grain] : null, a.mark?.unit_from ?? null, a.mark?.unit_to ?? null, a.mark?.content ?? null, a.mark?.term ?? null,
+        ]),
+      ),
+    ),
+  );
+}
+
+/** Every atom of one site over [from, to] (a month re-mark of rollup/release.ts reads them back). */
+export async function readRangeAtoms(db: D1Database, site: string, from: string, to: string): Promise<Atom[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT site, day, source, medium, campaign, content, term, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency " +
+        "FROM atoms WHERE site=? AND day BETWEEN ? AND ?",
+    )
+    .bind(site, from, to)
+    .all<Omit<Atom, "revenue_by_currency" | "mark" | "release"> & { revenue_by_currency: string }>();
+  return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
+}

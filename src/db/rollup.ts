@@ -399,30 +399,43 @@ export function markDone(db: D1Database, site: string, day: string, cursor: numb
   return db
     .prepare(
       "INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, upto, written) VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7, ?3, 0) " +
-        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0",
+        "ON CONFLICT (site, day) DO UPDATE SET status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0, " +
+          // The roll marked its day alone, at the day grain: an "auto" month is stale until re-marked whole.
+          "release_period = NULL",
     )
     .bind(site, day, cursor, events, startedAt, now, releaseK);
 }
 
-/** Records that a site-day's atoms were (re-)marked for k (written in the batch that rewrites them). */
+/** Records that a site-day's atoms were (re-)marked for k at the day grain (written in the batch that rewrites them). */
 export function markReleased(db: D1Database, site: string, day: string, k: number): D1PreparedStatement {
-  return db.prepare("UPDATE rollup_days SET release_k=?3 WHERE site=?1 AND day=?2").bind(site, day, k);
+  return db.prepare("UPDATE rollup_days SET release_k=?3, release_period=NULL WHERE site=?1 AND day=?2").bind(site, day, k);
+}
+
+/** Records that the rolled days of [from, to] (one month) carry marks for k made with privacy.period "auto". */
+export function markMonthReleased(db: D1Database, site: string, from: string, to: string, k: number): D1PreparedStatement {
+  // A day whose chunked write is under way (written > 0) holds a mix of old and new atoms: it stays
+  // unmarked, so readers decide its month in the Worker until its roll is done and re-marked.
+  return db
+    .prepare("UPDATE rollup_days SET release_k=?4, release_period='auto' WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND (status='done' OR written=0)")
+    .bind(site, from, to, k);
 }
 
 /**
- * Rolled days whose atoms were marked for another k than their site's (k changed, or rolled
- * before marks existed), newest first, for up to SITES_PER_SCAN sites per statement (one seek
- * per site): the scheduled run re-marks them (rollup/release.ts).
+ * Rolled days whose atoms were marked for another k or privacy.period than their site's (k or the
+ * period changed, rolled before marks existed, or — period "auto" — rolled since their month was
+ * last marked: a roll marks its day alone, at the day grain), newest first, for up to
+ * SITES_PER_SCAN sites per statement (one seek per site): the scheduled run re-marks them
+ * (rollup/release.ts), an "auto" site's whole month at once.
  */
-export async function staleReleaseDays(db: D1Database, sites: readonly { site: string; k: number }[], limit: number): Promise<SiteDay[]> {
+export async function staleReleaseDays(db: D1Database, sites: readonly { site: string; k: number; period: "auto" | "day" }[], limit: number): Promise<SiteDay[]> {
   const out: SiteDay[] = [];
   for (const chunk of chunks(sites, SITES_PER_SCAN)) {
     const { results } = await db
       .prepare(
         "SELECT r.site AS site, r.day AS day FROM json_each(?1) AS p JOIN rollup_days r ON r.site = p.value ->> 0 " +
-          "WHERE r.status = 'done' AND r.release_k IS NOT p.value ->> 1 ORDER BY r.day DESC LIMIT ?2",
+          "WHERE r.status = 'done' AND (r.release_k IS NOT p.value ->> 1 OR r.release_period IS NOT p.value ->> 2) ORDER BY r.day DESC LIMIT ?2",
       )
-      .bind(JSON.stringify(chunk.map((s) => [s.site, s.k])), limit)
+      .bind(JSON.stringify(chunk.map((s) => [s.site, s.k, s.period === "auto" ? "auto" : null])), limit)
       .all<SiteDay>();
     out.push(...results);
   }
