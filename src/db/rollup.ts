@@ -411,6 +411,34 @@ export function markReleased(db: D1Database, site: string, day: string, k: numbe
   return db.prepare("UPDATE rollup_days SET release_k=?3, release_period=NULL WHERE site=?1 AND day=?2").bind(site, day, k);
 }
 
+/** A rolled day of a month as a month re-mark sees it (rollup/release.ts remarkMonth). */
+export interface MonthDay {
+  day: string;
+  status: string;
+  cursor: number;
+  written: number;
+  updated_at: number;
+  release_period: string | null;
+}
+
+/** The rollup_days rows of one site over [from, to] (one month), by day. */
+export async function readMonthDays(db: D1Database, site: string, from: string, to: string): Promise<MonthDay[]> {
+  const { results } = await db
+    .prepare("SELECT day, status, cursor, written, updated_at, release_period FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND ?3 ORDER BY day")
+    .bind(site, from, to)
+    .all<MonthDay>();
+  return results;
+}
+
+/**
+ * Records how far a month re-mark has written one day's marks (`progress`, see rollup/release.ts
+ * remarkMonth), unless the day was rolled again since it was read (updated_at moved on). Not "auto":
+ * readers keep deciding the month in the Worker until every day is done.
+ */
+export function markRemarkProgress(db: D1Database, site: string, day: string, progress: string, updatedAt: number): D1PreparedStatement {
+  return db.prepare("UPDATE rollup_days SET release_period=?3 WHERE site=?1 AND day=?2 AND updated_at=?4").bind(site, day, progress, updatedAt);
+}
+
 /** Records that the rolled days of [from, to] (one month) carry marks for k made with privacy.period "auto". */
 export function markMonthReleased(db: D1Database, site: string, from: string, to: string, k: number): D1PreparedStatement {
   // A day whose chunked write is under way (written > 0) holds a mix of old and new atoms: it stays
