@@ -22,7 +22,8 @@
 // It rolls them up and prints, for the N days ending today, the share of conversions in named
 // campaign rows (not "(other)") and the ad level of the biggest campaign — privacy.period "auto"
 // (CONTRACT.md v1.1 "small volumes") releasing weeks and months where days are under k.
-// `--k K` sets the site's k (default 5), `--port P` wrangler's port (default: a free one).
+// `--k K` sets the site's k (default 5), `--period day` its privacy.period (default auto), `--port P`
+// wrangler's port (default: a free one).
 // Example: npm run demo -- --days 28 --k 10
 //
 // No dependencies beyond the project's own (Node 22 via npm's node_modules/.bin).
@@ -39,7 +40,7 @@ const DOMAIN = "shop.example";
 
 /** `--days N` and `--k K` (see the header); anything else is refused with a clear message. */
 function parseArgs(argv) {
-  const out = { days: 1, k: 5, port: null };
+  const out = { days: 1, k: 5, port: null, period: "auto" };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     const value = inline ?? argv[++i];
@@ -50,10 +51,13 @@ function parseArgs(argv) {
     } else if (flag === "--k") {
       if (!Number.isInteger(n) || n < 2 || n > 1000) fail(`--k takes a whole number from 2 to 1000 (the site's privacy.k), not ${value}`);
       out.k = n;
+    } else if (flag === "--period") {
+      if (value !== "auto" && value !== "day") fail(`--period takes auto or day (the site's privacy.period), not ${value}`);
+      out.period = value;
     } else if (flag === "--port") {
       if (!Number.isInteger(n) || n < 1024 || n > 65535) fail(`--port takes a port number from 1024 to 65535, not ${value}`);
       out.port = n;
-    } else fail(`unknown option ${argv[i]} (use --days N, --k K, --port P)`);
+    } else fail(`unknown option ${argv[i]} (use --days N, --k K, --period auto|day, --port P)`);
   }
   return out;
 }
@@ -178,7 +182,7 @@ async function main() {
     if (history) console.log(`• history: ${history.days} days before today written to the local D1 — ${history.visitors} visitors, ${history.orders} orders (${(history.orders / history.days).toFixed(1)} a day)`);
 
     console.log(`• wrangler dev on ${base}`);
-    wrangler = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--var", `ADMIN_TOKEN:${token}`, "--show-interactive-dev-session=false"], {
+    wrangler = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--var", `ADMIN_TOKEN:${token}`, ...(ARGS.days > 1 ? ["--var", `RAW_RETENTION_DAYS:${ARGS.days + 7}`] : []), "--show-interactive-dev-session=false"], {
       env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -194,11 +198,11 @@ async function main() {
       domains: [DOMAIN],
       timezone: "UTC",
       currency: "EUR",
-      privacy: { k: K },
+      privacy: { k: K, period: ARGS.period },
       goals: [{ name: "purchase", tier: "macro" }, { name: "newsletter_signup", tier: "micro", value: 2 }],
       funnels: [{ name: "checkout", steps: ["pageview", "purchase"] }],
     });
-    console.log(`• site "${SITE}" created (k = ${K}, timezone UTC, currency EUR)`);
+    console.log(`• site "${SITE}" created (k = ${K}, privacy.period ${ARGS.period}, timezone UTC, currency EUR)`);
     const ingest = { authorization: `Bearer ${site.ingest_key}`, "content-type": "application/json" };
     const read = { authorization: `Bearer ${site.read_key}` };
 
@@ -228,7 +232,7 @@ async function main() {
     if (roll.events !== expected) problems.push(`the rollup saw ${roll.events} events, expected ${expected}; wrangler's log:\n${log.slice(-3000)}`);
     if (problems.length) throw new Error(`numbers do not add up:\n  ${problems.join("\n  ")}`);
     console.log(`\n✓ totals = rows + (other) in all three models (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    if (history) await showHistory(base, admin, read, history.from, today);
+    if (history) await showHistory(base, admin, read, history.from, today, history.orders + sent.orders);
   } finally {
     stop();
     await sleep(500);
@@ -564,8 +568,11 @@ async function seedHistory(dir, now, n) {
   return { days: n, from: day(todayStart - n * DAY_MS), visitors, orders };
 }
 
-/** Rolls the past days up, then prints the share of conversions in named campaign rows and the ad level. */
-async function showHistory(base, admin, read, from, today) {
+/**
+ * Rolls the past days up (wrangler runs with RAW_RETENTION_DAYS above --days, so POST
+ * /v1/admin/rollup may recompute them: by default raw events older than 8 days are gone once
+ * rolled), then prints the share of conversions in named campaign rows and the ad level. */
+async function showHistory(base, admin, read, from, today, orders) {
   const yesterday = day(Date.parse(today) - DAY_MS);
   const roll = await post(`${base}/v1/admin/rollup`, admin, { site: SITE, from, to: yesterday });
   console.log(`\n• rollup ${from} … ${yesterday}: ${roll.atoms} atoms from ${roll.events} events`);
@@ -583,10 +590,12 @@ async function showHistory(base, admin, read, from, today) {
   printStats(range);
   const r = share(range);
   const o = share(one);
-  console.log(`\nprivacy.period ${range.privacy.period} over ${from} … ${today}; partial periods left out: ${range.privacy.partial_periods?.map((p) => `${p.from}…${p.to}`).join(", ") || "none"}`);
+  console.log(`\nprivacy.period ${range.privacy.period} over ${from} … ${today}; units the range cuts, left out: ${range.privacy.partial_periods.join(", ") || "none"}`);
   console.log(`share of conversions in named campaign rows (not (other)), k = ${K}, last_click, all macro goals:`);
   console.log(`  ${ARGS.days} days: ${r.named} of ${r.total} = ${r.pct.toFixed(1)} %`);
-  console.log(`  today alone: ${o.named} of ${o.total} = ${o.pct.toFixed(1)} %`);
+  console.log(`  ${ARGS.days} days, against every order sent (${orders}; the rest are in (other) or in units the range cuts): ${((100 * r.named) / orders).toFixed(1)} %`);
+  console.log(`  today alone: ${o.named} of ${o.total} = ${o.pct.toFixed(1)} %${ARGS.period === "auto" ? " (the week and month units holding today are cut by a one-day range)" : ""}`);
+  if (range.privacy.withheld_days.length) console.log("  (withheld days: a touch that clears k at no grain, alone at the day level of its day — privacy/hierarchy.ts)");
   const biggest = [...range.rows].sort((a, b) => b.conversions - a.conversions)[0];
   if (!biggest) return;
   const ads = await get(`from=${from}&to=${today}&group=content&source=${encodeURIComponent(biggest.source)}&medium=${encodeURIComponent(biggest.medium)}&campaign=${encodeURIComponent(biggest.campaign)}`);
