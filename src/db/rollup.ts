@@ -190,35 +190,36 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
  * The touches of a day up to rowid `upto`, with their hits, ranked for the touch cap
  * (rollup/cap.ts): landing events, journey touches of conversions (`goals`, JSON), link clicks.
  * `r` numbers the touches (direct / (none) / (none) left out: always kept) by hits, most first,
- * ties by source, medium, campaign; `o` numbers the (source, medium) pairs of the touches ranked
+ * ties by source, medium, campaign, content, term (a touch is its full key, rollup/cap.ts); `o` numbers the (source, medium) pairs of the touches ranked
  * after `?5` (the cap) the same way. Parameters: ?1 site, ?2 day, ?3 upto, ?4 goals, ?5 cap, ?6
  * overflow pairs. Shared by touchRanking and dayVisitorsCapped, so both decide alike.
  */
 const TOUCH_RANKING =
-  "t(source, medium, campaign, hits) AS ( " +
-      "SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COUNT(*) " +
+  "t(source, medium, campaign, content, term, hits) AS ( " +
+      "SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COALESCE(content, '(none)'), COALESCE(term, '(none)'), COUNT(*) " +
       "FROM events " +
       "WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND touch_kind = 'landing' " +
-      "GROUP BY 1, 2, 3 " +
+      "GROUP BY 1, 2, 3, 4, 5 " +
     "UNION ALL " +
-      "SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), COUNT(*) " +
+      "SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), " +
+             "COALESCE(j.value ->> 'content', '(none)'), COALESCE(j.value ->> 'term', '(none)'), COUNT(*) " +
       "FROM events e, json_each(CASE WHEN json_valid(e.journey) THEN e.journey ELSE '[]' END) AS j " +
       "WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.journey IS NOT NULL " +
         "AND e.name IN (SELECT value FROM json_each(?4)) AND j.type = 'object' " +
-      "GROUP BY 1, 2, 3 " +
+      "GROUP BY 1, 2, 3, 4, 5 " +
     "UNION ALL " +
-      "SELECT l.source, l.medium, l.campaign, SUM(c.clicks) " +
+      "SELECT l.source, l.medium, l.campaign, COALESCE(l.content, '(none)'), COALESCE(l.term, '(none)'), SUM(c.clicks) " +
       "FROM link_clicks c JOIN links l ON l.code = c.code AND l.site = c.site " +
       "WHERE c.site = ?1 AND c.day = ?2 " +
-      "GROUP BY 1, 2, 3 " +
+      "GROUP BY 1, 2, 3, 4, 5 " +
   "), " +
   "k AS ( " +
-    "SELECT source, medium, campaign, SUM(hits) AS hits FROM t " +
+    "SELECT source, medium, campaign, content, term, SUM(hits) AS hits FROM t " +
     "WHERE NOT (source = 'direct' AND medium = '(none)' AND campaign = '(none)') " +
-    "GROUP BY 1, 2, 3 " +
+    "GROUP BY 1, 2, 3, 4, 5 " +
   "), " +
   "r AS MATERIALIZED ( " +
-    "SELECT source, medium, campaign, hits, ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign) AS n FROM k " +
+    "SELECT source, medium, campaign, content, term, hits, ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign, content, term) AS n FROM k " +
   "), " +
   "o AS MATERIALIZED ( " +
     "SELECT r.source AS source, r.medium AS medium, ROW_NUMBER() OVER (ORDER BY SUM(r.hits) DESC, r.source, r.medium) AS n " +
@@ -227,7 +228,8 @@ const TOUCH_RANKING =
 
 /** The outcome of touchRanking: null when the day has no more distinct touches than `cap`. */
 export interface TouchRanking {
-  kept: TouchKey[];
+  /** full keys (CONTRACT.md v1.1: a touch is source, medium, campaign, content, term) */
+  kept: (TouchKey & { content: string; term: string })[];
   pairs: { source: string; medium: string }[];
   distinct: number;
 }
@@ -241,16 +243,16 @@ export async function touchRanking(db: D1Database, site: string, day: string, up
   const { results } = await db
     .prepare(
       `WITH ${TOUCH_RANKING} ` +
-        "SELECT 3 AS level, source, medium, campaign, (SELECT COUNT(*) FROM k) AS total FROM r WHERE n <= ?5 " +
+        "SELECT 3 AS level, source, medium, campaign, content, term, (SELECT COUNT(*) FROM k) AS total FROM r WHERE n <= ?5 " +
         "UNION ALL " +
-        "SELECT 2 AS level, source, medium, NULL, NULL FROM o WHERE n <= ?6",
+        "SELECT 2 AS level, source, medium, NULL, NULL, NULL, NULL FROM o WHERE n <= ?6",
     )
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
-    .all<{ level: number; source: string; medium: string; campaign: string | null; total: number | null }>();
+    .all<{ level: number; source: string; medium: string; campaign: string | null; content: string | null; term: string | null; total: number | null }>();
   const distinct = results.find((r) => r.level === 3)?.total ?? 0;
   if (distinct <= cap) return null;
   return {
-    kept: results.filter((r) => r.level === 3).map((r) => ({ source: r.source, medium: r.medium, campaign: r.campaign! })),
+    kept: results.filter((r) => r.level === 3).map((r) => ({ source: r.source, medium: r.medium, campaign: r.campaign!, content: r.content!, term: r.term! })),
     pairs: results.filter((r) => r.level === 2).map((r) => ({ source: r.source, medium: r.medium })),
     distinct,
   };
@@ -283,11 +285,11 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
           "WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1) " +
         "), " +
         "m AS ( " +
-          "SELECT d.source, d.medium, d.campaign, " +
+          "SELECT d.source, d.medium, d.campaign, d.content, d.term, " +
                  "CASE WHEN (d.source = 'direct' AND d.medium = '(none)' AND d.campaign = '(none)') OR r.n <= ?5 THEN 3 " +
                       "WHEN o.n <= ?6 THEN 2 ELSE 0 END AS level " +
-          "FROM (SELECT DISTINCT source, medium, campaign FROM v) AS d " +
-          "LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign " +
+          "FROM (SELECT DISTINCT source, medium, campaign, content, term FROM v) AS d " +
+          "LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign AND r.content = d.content AND r.term = d.term " +
           "LEFT JOIN o ON o.source = d.source AND o.medium = d.medium " +
         ") " +
         "SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source, " +
@@ -296,7 +298,7 @@ export async function dayVisitorsCapped(db: D1Database, site: string, day: strin
                "CASE WHEN m.level = 3 THEN v.content ELSE '(none)' END AS content, " +
                "CASE WHEN m.level = 3 THEN v.term ELSE '(none)' END AS term, " +
                "COUNT(DISTINCT v.visitor) AS n " +
-        "FROM v JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign " +
+        "FROM v JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign AND m.content = v.content AND m.term = v.term " +
         "GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
