@@ -15,6 +15,17 @@
 //    event is stored, prints the campaign table (last_click) and a comparison of conversions
 //    under last_click, first_click and linear, checks totals = rows + (other), and stops wrangler.
 //
+// With `--days N` (2–31) the shop also has the N − 1 days before today (written straight into the
+// local D1's SQLite file before wrangler starts, since browser hits can only be today's): ~30 orders
+// a day from google ads (two campaigns, each with ads = utm_content and keywords = utm_term),
+// instagram, facebook, a weekly newsletter, small tiktok and pinterest tests, organic and direct.
+// It rolls them up and prints, for the N days ending today, the share of conversions in named
+// campaign rows (not "(other)") and the ad level of the biggest campaign — privacy.period "auto"
+// (CONTRACT.md v1.1 "small volumes") releasing weeks and months where days are under k.
+// `--k K` sets the site's k (default 5), `--period day` its privacy.period (default auto), `--port P`
+// wrangler's port (default: a free one).
+// Example: npm run demo -- --days 28 --k 10
+//
 // No dependencies beyond the project's own (Node 22 via npm's node_modules/.bin).
 
 import { spawn, spawnSync } from "node:child_process";
@@ -26,7 +37,36 @@ import { randomBytes } from "node:crypto";
 
 const SITE = "demo";
 const DOMAIN = "shop.example";
-const K = 5;
+
+/** `--days N` and `--k K` (see the header); anything else is refused with a clear message. */
+function parseArgs(argv) {
+  const out = { days: 1, k: 5, port: null, period: "auto" };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    const value = inline ?? argv[++i];
+    const n = Number(value);
+    if (flag === "--days") {
+      if (!Number.isInteger(n) || n < 1 || n > 31) fail(`--days takes a whole number of days from 1 to 31 (the rollup recomputes at most 31 days at once), not ${value}`);
+      out.days = n;
+    } else if (flag === "--k") {
+      if (!Number.isInteger(n) || n < 2 || n > 1000) fail(`--k takes a whole number from 2 to 1000 (the site's privacy.k), not ${value}`);
+      out.k = n;
+    } else if (flag === "--period") {
+      if (value !== "auto" && value !== "day") fail(`--period takes auto or day (the site's privacy.period), not ${value}`);
+      out.period = value;
+    } else if (flag === "--port") {
+      if (!Number.isInteger(n) || n < 1024 || n > 65535) fail(`--port takes a port number from 1024 to 65535, not ${value}`);
+      out.port = n;
+    } else fail(`unknown option ${argv[i]} (use --days N, --k K, --period auto|day, --port P)`);
+  }
+  return out;
+}
+function fail(message) {
+  console.error(`demo: ${message}`);
+  process.exit(2);
+}
+const ARGS = parseArgs(process.argv.slice(2));
+const K = ARGS.k;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Parallel requests while sending traffic (the machine may be shared). */
@@ -116,7 +156,7 @@ async function main() {
   }
   const dir = mkdtempSync(join(tmpdir(), "edgetally-demo-"));
   const token = randomBytes(32).toString("base64url");
-  const port = await freePort();
+  const port = ARGS.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
   let wrangler;
@@ -138,9 +178,11 @@ async function main() {
     console.log(`• migrations → ${dir}`);
     const mig = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { env, encoding: "utf8" });
     if (mig.status !== 0) throw new Error(`migrations failed:\n${mig.stdout}\n${mig.stderr}`);
+    const history = ARGS.days > 1 ? await seedHistory(dir, Date.now(), ARGS.days - 1) : null;
+    if (history) console.log(`• history: ${history.days} days before today written to the local D1 — ${history.visitors} visitors, ${history.orders} orders (${(history.orders / history.days).toFixed(1)} a day)`);
 
     console.log(`• wrangler dev on ${base}`);
-    wrangler = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--var", `ADMIN_TOKEN:${token}`, "--show-interactive-dev-session=false"], {
+    wrangler = spawn("npx", ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--var", `ADMIN_TOKEN:${token}`, ...(ARGS.days > 1 ? ["--var", `RAW_RETENTION_DAYS:${ARGS.days + 7}`] : []), "--show-interactive-dev-session=false"], {
       env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -156,11 +198,11 @@ async function main() {
       domains: [DOMAIN],
       timezone: "UTC",
       currency: "EUR",
-      privacy: { k: K },
+      privacy: { k: K, period: ARGS.period },
       goals: [{ name: "purchase", tier: "macro" }, { name: "newsletter_signup", tier: "micro", value: 2 }],
       funnels: [{ name: "checkout", steps: ["pageview", "purchase"] }],
     });
-    console.log(`• site "${SITE}" created (k = ${K}, timezone UTC, currency EUR)`);
+    console.log(`• site "${SITE}" created (k = ${K}, privacy.period ${ARGS.period}, timezone UTC, currency EUR)`);
     const ingest = { authorization: `Bearer ${site.ingest_key}`, "content-type": "application/json" };
     const read = { authorization: `Bearer ${site.read_key}` };
 
@@ -190,6 +232,7 @@ async function main() {
     if (roll.events !== expected) problems.push(`the rollup saw ${roll.events} events, expected ${expected}; wrangler's log:\n${log.slice(-3000)}`);
     if (problems.length) throw new Error(`numbers do not add up:\n  ${problems.join("\n  ")}`);
     console.log(`\n✓ totals = rows + (other) in all three models (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    if (history) await showHistory(base, admin, read, history.from, today, history.orders + sent.orders);
   } finally {
     stop();
     await sleep(500);
@@ -442,6 +485,130 @@ function checkTotals(s, rates) {
     if (rates && r.conversion_rate !== null && r.conversion_rate >= 10) out.push(`${s.model}: ${label(r)} converts at ${r.conversion_rate} %`);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// --days N: the shop's past days, written straight into the local D1 before wrangler starts.
+
+/**
+ * The shop's touches with their visitors on an average day (`weekly`: only on Tuesdays, when the
+ * newsletter goes out; a few stray clicks otherwise) and their share of the day's ~30 orders (by
+ * last touch). Contents are ads (utm_content), terms keywords (utm_term), weighted.
+ */
+const HISTORY_TOUCHES = [
+  { source: "google", medium: "cpc", campaign: "brand", visitors: 130, orders: 8, contents: [["rsa-brand", 0.7], ["rsa-sale", 0.3]], terms: [["shop example", 0.6], ["shop example shoes", 0.4]] },
+  { source: "google", medium: "cpc", campaign: "shopping", visitors: 90, orders: 5, contents: [["pla-sneakers", 0.5], ["pla-boots", 0.3], ["pla-bags", 0.2]], terms: [["sneakers", 0.5], ["boots", 0.3], ["leather bag", 0.2]] },
+  { source: "instagram", medium: "social", campaign: "spring", visitors: 110, orders: 5, contents: [["reel-1", 0.6], ["story-2", 0.4]] },
+  { source: "facebook", medium: "social", campaign: "retargeting", visitors: 60, orders: 4, contents: [["carousel", 1]] },
+  { source: "newsletter", medium: "email", campaign: "weekly", visitors: 150, orders: 9, weekly: true },
+  { source: "tiktok", medium: "social", campaign: "launch", visitors: 4, orders: 0.2 },
+  { source: "pinterest", medium: "social", campaign: "boards", visitors: 3, orders: 0.1 },
+  { source: "google", medium: "organic", campaign: null, visitors: 45, orders: 2 },
+  { source: null, visitors: 80, orders: 3 }, // direct
+];
+
+const weighted = (pairs) => {
+  let r = rand();
+  for (const [v, w] of pairs) if ((r -= w) <= 0) return v;
+  return pairs[pairs.length - 1][0];
+};
+/** A whole number around `mean` (±30 %). */
+const around = (mean) => Math.max(0, Math.round(mean * (0.7 + 0.6 * rand())));
+
+/** Writes `n` days before today's into the D1 SQLite file under `dir`; returns what it wrote. */
+async function seedHistory(dir, now, n) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const { readdirSync } = await import("node:fs");
+  const d1dir = join(dir, "v3", "d1", "miniflare-D1DatabaseObject");
+  const files = readdirSync(d1dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (files.length !== 1) throw new Error(`expected one D1 sqlite file in ${d1dir}, found ${files.length}`);
+  const db = new DatabaseSync(join(d1dir, files[0]));
+  const insert = db.prepare(
+    "INSERT INTO events (site, day, ts, received_at, name, via, visitor, touch_kind, source, medium, campaign, content, term, value, currency, journey) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const todayStart = Math.floor(now / DAY_MS) * DAY_MS;
+  let visitors = 0;
+  let orders = 0;
+  db.exec("BEGIN");
+  for (let d = n; d >= 1; d--) {
+    const start = todayStart - d * DAY_MS;
+    const date = day(start);
+    const tuesday = new Date(start).getUTCDay() === 2;
+    for (const [ti, t] of HISTORY_TOUCHES.entries()) {
+      const mean = t.weekly ? (tuesday ? t.visitors : 4) : t.visitors;
+      const buyers = t.weekly ? (tuesday ? t.orders * 2.2 : 0.3) : t.orders;
+      const landed = [];
+      for (let i = 0, m = around(mean); i < m; i++) {
+        const ts = start + between(6 * 3600, 23 * 3600) * 1000;
+        const visitor = `h${date}-${ti}-${i}`;
+        const content = t.contents ? weighted(t.contents) : null;
+        const term = t.terms ? weighted(t.terms) : null;
+        const touch = t.source === null ? null : { source: t.source, medium: t.medium, campaign: t.campaign, content, term };
+        insert.run(SITE, date, ts, ts, "pageview", "beacon", visitor, touch ? "landing" : "direct", touch?.source ?? null, touch?.medium ?? null, touch?.campaign ?? null, content, term, null, null, null);
+        landed.push({ ts, visitor, touch });
+        visitors++;
+      }
+      // Orders of the day closed by this touch (a whole number: the fraction is a chance).
+      let count = Math.floor(buyers * (0.7 + 0.6 * rand()));
+      if (rand() < buyers * (0.7 + 0.6 * rand()) - count) count++;
+      for (let i = 0; i < Math.min(count, landed.length); i++) {
+        const { ts, visitor, touch } = landed[i];
+        const at = Math.min(start + DAY_MS - 1, ts + between(2, 40) * 60_000);
+        // A third of the journeys started earlier on instagram or in the newsletter.
+        const before = rand() < 0.33 ? [{ time: at - between(1, 6) * DAY_MS, ...pick([HISTORY_TOUCHES[2], HISTORY_TOUCHES[4]]), contents: undefined, terms: undefined }] : [];
+        const journey = touch ? [...before.map(({ time, source, medium, campaign }) => ({ time, source, medium, campaign, content: null, term: null })), { time: ts, ...touch }] : [];
+        insert.run(SITE, date, at, at, "purchase", "server", visitor, null, null, null, null, null, null, between(25, 140) + 0.9, "EUR", journey.length ? JSON.stringify(journey) : null);
+        orders++;
+      }
+    }
+  }
+  db.exec("COMMIT");
+  db.close();
+  return { days: n, from: day(todayStart - n * DAY_MS), visitors, orders };
+}
+
+/**
+ * Rolls the past days up (wrangler runs with RAW_RETENTION_DAYS above --days, so POST
+ * /v1/admin/rollup may recompute them: by default raw events older than 8 days are gone once
+ * rolled), then prints the share of conversions in named campaign rows and the ad level. */
+async function showHistory(base, admin, read, from, today, orders) {
+  const yesterday = day(Date.parse(today) - DAY_MS);
+  const roll = await post(`${base}/v1/admin/rollup`, admin, { site: SITE, from, to: yesterday });
+  console.log(`\n• rollup ${from} … ${yesterday}: ${roll.atoms} atoms from ${roll.events} events`);
+  const get = async (q) => {
+    const res = await fetch(`${base}/v1/stats?site=${SITE}&${q}`, { headers: read });
+    if (!res.ok) throw new Error(`stats: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const share = (s) => {
+    const named = s.rows.reduce((n, r) => n + r.conversions, 0);
+    return { named, total: s.totals.conversions, pct: s.totals.conversions ? (100 * named) / s.totals.conversions : 0 };
+  };
+  const range = await get(`from=${from}&to=${today}&group=campaign`);
+  const one = await get(`from=${today}&to=${today}&group=campaign`);
+  printStats(range);
+  const r = share(range);
+  const o = share(one);
+  console.log(`\nprivacy.period ${range.privacy.period} over ${from} … ${today}; units the range cuts, left out: ${range.privacy.partial_periods.join(", ") || "none"}`);
+  console.log(`share of conversions in named campaign rows (not (other)), k = ${K}, last_click, all macro goals:`);
+  console.log(`  ${ARGS.days} days: ${r.named} of ${r.total} = ${r.pct.toFixed(1)} %`);
+  console.log(`  ${ARGS.days} days, against every order sent (${orders}; the rest are in (other) or in units the range cuts): ${((100 * r.named) / orders).toFixed(1)} %`);
+  console.log(`  today alone: ${o.named} of ${o.total} = ${o.pct.toFixed(1)} %${ARGS.period === "auto" ? " (the week and month units holding today are cut by a one-day range)" : ""}`);
+  if (range.privacy.withheld_days.length) console.log("  (withheld days: a touch that clears k at no grain, alone at the day level of its day — privacy/hierarchy.ts)");
+  const biggest = [...range.rows].sort((a, b) => b.conversions - a.conversions)[0];
+  if (!biggest) return;
+  const ads = await get(`from=${from}&to=${today}&group=content&source=${encodeURIComponent(biggest.source)}&medium=${encodeURIComponent(biggest.medium)}&campaign=${encodeURIComponent(biggest.campaign)}`);
+  console.log(`\nthe ads (utm_content) of the biggest campaign, ${label(biggest)}: group=content&campaign=${biggest.campaign}\n`);
+  table(
+    [
+      ["content", (x) => x.content],
+      ["visitors", (x) => fmt(x.visitors)],
+      ["conversions", (x) => fmt(x.conversions)],
+      ["revenue", (x) => money(x.revenue)],
+    ],
+    ads.rows,
+  );
 }
 
 main().catch((err) => {

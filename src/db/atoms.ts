@@ -168,3 +168,60 @@ export async function readDayAtoms(db: D1Database, site: string, day: string): P
     .all<Omit<Atom, "revenue_by_currency" | "mark"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
 }
+
+/**
+ * Statement: the hierarchical marks of some atoms of one site, keyed by day and atom key (the counts
+ * are left as they are). An upsert that only ever updates: it selects the existing atoms, so an atom
+ * gone since it was read is not brought back. CROSS JOIN keeps json_each the outer loop, one
+ * primary-key seek per mark; a plain UPDATE … FROM json_each let SQLite scan every atom of the site
+ * once per mark (a 5,000-touch day took minutes to re-mark).
+ */
+const UPDATE_MARKS_SQL = `
+  INSERT INTO atoms (site, day, goal, model, source, medium, campaign, content, term,
+                     release, grain, unit_from, unit_to, content_release, term_release)
+  SELECT a.site, a.day, a.goal, a.model, a.source, a.medium, a.campaign, a.content, a.term,
+         m.value ->> 8, m.value ->> 9, m.value ->> 10, m.value ->> 11, m.value ->> 12, m.value ->> 13
+  FROM json_each(?2) AS m
+  CROSS JOIN atoms AS a
+    ON a.site = ?1 AND a.day = m.value ->> 0 AND a.goal = m.value ->> 1 AND a.model = m.value ->> 2
+    AND a.source = m.value ->> 3 AND a.medium = m.value ->> 4 AND a.campaign = m.value ->> 5
+    AND a.content = m.value ->> 6 AND a.term = m.value ->> 7
+  WHERE true
+  ON CONFLICT (site, day, goal, model, source, medium, campaign, content, term) DO UPDATE SET
+    release = excluded.release, grain = excluded.grain, unit_from = excluded.unit_from, unit_to = excluded.unit_to,
+    content_release = excluded.content_release, term_release = excluded.term_release`;
+
+/**
+ * Statements writing the marks of a site's atoms (of any days), `perStatement` atoms each (two
+ * bound parameters): the month re-mark of privacy.period "auto" rewrites marks, never counts.
+ */
+export function updateMarkStatements(db: D1Database, site: string, atoms: readonly Atom[], perStatement = ATOMS_PER_STATEMENT): D1PreparedStatement[] {
+  return chunks(atoms, perStatement).map((chunk) =>
+    db.prepare(UPDATE_MARKS_SQL).bind(
+      site,
+      JSON.stringify(
+        chunk.map((a) => [
+          a.day, a.goal, a.model, a.source, a.medium, a.campaign, a.content, a.term,
+          a.release ?? null, a.mark ? GRAIN_CODE[a.mark.grain] : null, a.mark?.unit_from ?? null, a.mark?.unit_to ?? null, a.mark?.content ?? null, a.mark?.term ?? null,
+        ]),
+      ),
+    ),
+  );
+}
+
+// In key order: a month re-mark resumes at an atom count (rollup/release.ts remarkMonth).
+const RANGE_ATOMS_SQL = `
+  SELECT site, day, source, medium, campaign, content, term, goal, model,
+         clicks, visitors, conversions, credit, revenue, revenue_by_currency
+  FROM atoms
+  WHERE site = ? AND day BETWEEN ? AND ?
+  ORDER BY day, goal, model, source, medium, campaign, content, term`;
+
+/** Every atom of one site over [from, to], in key order (a month re-mark of rollup/release.ts reads them back). */
+export async function readRangeAtoms(db: D1Database, site: string, from: string, to: string): Promise<Atom[]> {
+  const { results } = await db
+    .prepare(RANGE_ATOMS_SQL)
+    .bind(site, from, to)
+    .all<Omit<Atom, "revenue_by_currency" | "mark" | "release"> & { revenue_by_currency: string }>();
+  return results.map((r) => ({ ...r, revenue_by_currency: JSON.parse(r.revenue_by_currency) as Record<string, number> }));
+}

@@ -212,38 +212,39 @@ export async function dayVisitors(db: D1Database, site: string, day: string, upt
  * The touches of a day up to rowid `upto`, with their hits, ranked for the touch cap
  * (rollup/cap.ts): landing events, journey touches of conversions (`goals`, JSON), link clicks.
  * `r` numbers the touches (direct / (none) / (none) left out: always kept) by hits, most first,
- * ties by source, medium, campaign; `o` numbers the (source, medium) pairs of the touches ranked
+ * ties by source, medium, campaign, content, term (a touch is its full key, rollup/cap.ts); `o` numbers the (source, medium) pairs of the touches ranked
  * after `?5` (the cap) the same way. Parameters: ?1 site, ?2 day, ?3 upto, ?4 goals, ?5 cap, ?6
  * overflow pairs. Shared by touchRanking and dayVisitorsCapped, so both decide alike.
  */
 const TOUCH_RANKING = `
-  t(source, medium, campaign, hits) AS (
-      SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COUNT(*)
+  t(source, medium, campaign, content, term, hits) AS (
+      SELECT COALESCE(source, 'direct'), COALESCE(medium, '(none)'), COALESCE(campaign, '(none)'), COALESCE(content, '(none)'), COALESCE(term, '(none)'), COUNT(*)
       FROM events
       WHERE site = ?1 AND day = ?2 AND rowid <= ?3 AND touch_kind = 'landing'
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4, 5
     UNION ALL
-      SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'), COUNT(*)
+      SELECT COALESCE(j.value ->> 'source', 'direct'), COALESCE(j.value ->> 'medium', '(none)'), COALESCE(j.value ->> 'campaign', '(none)'),
+             COALESCE(j.value ->> 'content', '(none)'), COALESCE(j.value ->> 'term', '(none)'), COUNT(*)
       FROM events e, json_each(CASE WHEN json_valid(e.journey) THEN e.journey ELSE '[]' END) AS j
       WHERE e.site = ?1 AND e.day = ?2 AND e.rowid <= ?3 AND e.journey IS NOT NULL
         AND e.name IN (SELECT value FROM json_each(?4)) AND j.type = 'object'
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4, 5
     UNION ALL
-      SELECT l.source, l.medium, l.campaign, SUM(c.clicks)
+      SELECT l.source, l.medium, l.campaign, COALESCE(l.content, '(none)'), COALESCE(l.term, '(none)'), SUM(c.clicks)
       FROM link_clicks c
       JOIN links l ON l.code = c.code AND l.site = c.site
       WHERE c.site = ?1 AND c.day = ?2
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4, 5
   ),
   k AS (
-    SELECT source, medium, campaign, SUM(hits) AS hits
+    SELECT source, medium, campaign, content, term, SUM(hits) AS hits
     FROM t
     WHERE NOT (source = 'direct' AND medium = '(none)' AND campaign = '(none)')
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4, 5
   ),
   r AS MATERIALIZED (
-    SELECT source, medium, campaign, hits,
-           ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign) AS n
+    SELECT source, medium, campaign, content, term, hits,
+           ROW_NUMBER() OVER (ORDER BY hits DESC, source, medium, campaign, content, term) AS n
     FROM k
   ),
   o AS MATERIALIZED (
@@ -257,11 +258,11 @@ const TOUCH_RANKING = `
 /** touchRanking's statement: the kept touches (level 3, with the distinct count) and overflow pairs (level 2). */
 const TOUCH_RANKING_SQL = `
   WITH ${TOUCH_RANKING}
-  SELECT 3 AS level, source, medium, campaign, (SELECT COUNT(*) FROM k) AS total
+  SELECT 3 AS level, source, medium, campaign, content, term, (SELECT COUNT(*) FROM k) AS total
   FROM r
   WHERE n <= ?5
   UNION ALL
-  SELECT 2 AS level, source, medium, NULL, NULL
+  SELECT 2 AS level, source, medium, NULL, NULL, NULL, NULL
   FROM o
   WHERE n <= ?6`;
 
@@ -285,13 +286,13 @@ const DAY_VISITORS_CAPPED_SQL = `
     WHERE touch_kind = 'landing' OR (touch_kind = 'direct' AND nth = 1)
   ),
   m AS (
-    SELECT d.source, d.medium, d.campaign,
+    SELECT d.source, d.medium, d.campaign, d.content, d.term,
            CASE WHEN (d.source = 'direct' AND d.medium = '(none)' AND d.campaign = '(none)') OR r.n <= ?5 THEN 3
                 WHEN o.n <= ?6 THEN 2
                 ELSE 0
            END AS level
-    FROM (SELECT DISTINCT source, medium, campaign FROM v) AS d
-    LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign
+    FROM (SELECT DISTINCT source, medium, campaign, content, term FROM v) AS d
+    LEFT JOIN r ON r.source = d.source AND r.medium = d.medium AND r.campaign = d.campaign AND r.content = d.content AND r.term = d.term
     LEFT JOIN o ON o.source = d.source AND o.medium = d.medium
   )
   SELECT CASE WHEN m.level > 0 THEN m.source ELSE '(overflow)' END AS source,
@@ -301,12 +302,13 @@ const DAY_VISITORS_CAPPED_SQL = `
          CASE WHEN m.level = 3 THEN v.term ELSE '(none)' END AS term,
          COUNT(DISTINCT v.visitor) AS n
   FROM v
-  JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign
+  JOIN m ON m.source = v.source AND m.medium = v.medium AND m.campaign = v.campaign AND m.content = v.content AND m.term = v.term
   GROUP BY 1, 2, 3, 4, 5`;
 
 /** The outcome of touchRanking: null when the day has no more distinct touches than `cap`. */
 export interface TouchRanking {
-  kept: TouchKey[];
+  /** full keys (CONTRACT.md v1.1: a touch is source, medium, campaign, content, term) */
+  kept: (TouchKey & { content: string; term: string })[];
   pairs: { source: string; medium: string }[];
   distinct: number;
 }
@@ -320,11 +322,11 @@ export async function touchRanking(db: D1Database, site: string, day: string, up
   const { results } = await db
     .prepare(TOUCH_RANKING_SQL)
     .bind(site, day, upto, JSON.stringify(goals), cap, pairs)
-    .all<{ level: number; source: string; medium: string; campaign: string | null; total: number | null }>();
+    .all<{ level: number; source: string; medium: string; campaign: string | null; content: string | null; term: string | null; total: number | null }>();
   const distinct = results.find((r) => r.level === 3)?.total ?? 0;
   if (distinct <= cap) return null;
   return {
-    kept: results.filter((r) => r.level === 3).map((r) => ({ source: r.source, medium: r.medium, campaign: r.campaign! })),
+    kept: results.filter((r) => r.level === 3).map((r) => ({ source: r.source, medium: r.medium, campaign: r.campaign!, content: r.content!, term: r.term! })),
     pairs: results.filter((r) => r.level === 2).map((r) => ({ source: r.source, medium: r.medium })),
     distinct,
   };
@@ -468,11 +470,14 @@ export function markRunning(
 }
 
 /** ?1 site, ?2 day, ?3 cursor (also the roll's upto), ?4 events, ?5 started_at, ?6 updated_at, ?7 release_k. */
+// release_period = NULL: the roll marked its day alone, at the day grain, so an "auto" month is
+// stale until re-marked whole (rollup/release.ts).
 const MARK_DONE_SQL = `
   INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, upto, written)
   VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6, ?7, ?3, 0)
   ON CONFLICT (site, day) DO UPDATE SET
-    status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0`;
+    status = 'done', cursor = ?3, events = ?4, started_at = ?5, updated_at = ?6, release_k = ?7, upto = ?3, written = 0,
+    release_period = NULL`;
 
 /** Statement: a day is rolled up to rowid `cursor`; `events` raw events went in. */
 export function markDone(db: D1Database, site: string, day: string, cursor: number, events: number, startedAt: number, now: number, releaseK: number): D1PreparedStatement {
@@ -483,34 +488,84 @@ export function markDone(db: D1Database, site: string, day: string, cursor: numb
 
 const MARK_RELEASED_SQL = `
   UPDATE rollup_days
-  SET release_k = ?3
+  SET release_k = ?3, release_period = NULL
   WHERE site = ?1 AND day = ?2`;
 
-/** Records that a site-day's atoms were (re-)marked for k (written in the batch that rewrites them). */
+/** Records that a site-day's atoms were (re-)marked for k at the day grain (written in the batch that rewrites them). */
 export function markReleased(db: D1Database, site: string, day: string, k: number): D1PreparedStatement {
   return db.prepare(MARK_RELEASED_SQL).bind(site, day, k);
 }
 
-/** ?1: JSON [[site, k], …]; ?2 limit. */
+/** A rolled day of a month as a month re-mark sees it (rollup/release.ts remarkMonth). */
+export interface MonthDay {
+  day: string;
+  status: string;
+  cursor: number;
+  written: number;
+  updated_at: number;
+  release_period: string | null;
+}
+
+const READ_MONTH_DAYS_SQL = `
+  SELECT day, status, cursor, written, updated_at, release_period
+  FROM rollup_days
+  WHERE site = ?1 AND day BETWEEN ?2 AND ?3
+  ORDER BY day`;
+
+/** The rollup_days rows of one site over [from, to] (one month), by day. */
+export async function readMonthDays(db: D1Database, site: string, from: string, to: string): Promise<MonthDay[]> {
+  const { results } = await db.prepare(READ_MONTH_DAYS_SQL).bind(site, from, to).all<MonthDay>();
+  return results;
+}
+
+/** ?1: JSON [[site, k, "auto" | null], …]; ?2 limit. */
 const STALE_RELEASE_DAYS_SQL = `
   SELECT r.site AS site, r.day AS day
   FROM json_each(?1) AS p
   JOIN rollup_days r ON r.site = p.value ->> 0
-  WHERE r.status = 'done' AND r.release_k IS NOT p.value ->> 1
+  WHERE r.status = 'done' AND (r.release_k IS NOT p.value ->> 1 OR r.release_period IS NOT p.value ->> 2)
   ORDER BY r.day DESC
   LIMIT ?2`;
 
+const MARK_REMARK_PROGRESS_SQL = `
+  UPDATE rollup_days
+  SET release_period = ?3
+  WHERE site = ?1 AND day = ?2 AND updated_at = ?4`;
+
 /**
- * Rolled days whose atoms were marked for another k than their site's (k changed, or rolled
- * before marks existed), newest first, for up to SITES_PER_SCAN sites per statement (one seek
- * per site): the scheduled run re-marks them (rollup/release.ts).
+ * Records how far a month re-mark has written one day's marks (`progress`, see rollup/release.ts
+ * remarkMonth), unless the day was rolled again since it was read (updated_at moved on). Not "auto":
+ * readers keep deciding the month in the Worker until every day is done.
  */
-export async function staleReleaseDays(db: D1Database, sites: readonly { site: string; k: number }[], limit: number): Promise<SiteDay[]> {
+export function markRemarkProgress(db: D1Database, site: string, day: string, progress: string, updatedAt: number): D1PreparedStatement {
+  return db.prepare(MARK_REMARK_PROGRESS_SQL).bind(site, day, progress, updatedAt);
+}
+
+// A day whose chunked write is under way (written > 0) holds a mix of old and new atoms: it stays
+// unmarked, so readers decide its month in the Worker until its roll is done and re-marked.
+const MARK_MONTH_RELEASED_SQL = `
+  UPDATE rollup_days
+  SET release_k = ?4, release_period = 'auto'
+  WHERE site = ?1 AND day BETWEEN ?2 AND ?3 AND (status = 'done' OR written = 0)`;
+
+/** Records that the rolled days of [from, to] (one month) carry marks for k made with privacy.period "auto". */
+export function markMonthReleased(db: D1Database, site: string, from: string, to: string, k: number): D1PreparedStatement {
+  return db.prepare(MARK_MONTH_RELEASED_SQL).bind(site, from, to, k);
+}
+
+/**
+ * Rolled days whose atoms were marked for another k or privacy.period than their site's (k or the
+ * period changed, rolled before marks existed, or — period "auto" — rolled since their month was
+ * last marked: a roll marks its day alone, at the day grain), newest first, for up to
+ * SITES_PER_SCAN sites per statement (one seek per site): the scheduled run re-marks them
+ * (rollup/release.ts), an "auto" site's whole month at once.
+ */
+export async function staleReleaseDays(db: D1Database, sites: readonly { site: string; k: number; period: "auto" | "day" }[], limit: number): Promise<SiteDay[]> {
   const out: SiteDay[] = [];
   for (const chunk of chunks(sites, SITES_PER_SCAN)) {
     const { results } = await db
       .prepare(STALE_RELEASE_DAYS_SQL)
-      .bind(JSON.stringify(chunk.map((s) => [s.site, s.k])), limit)
+      .bind(JSON.stringify(chunk.map((s) => [s.site, s.k, s.period === "auto" ? "auto" : null])), limit)
       .all<SiteDay>();
     out.push(...results);
   }

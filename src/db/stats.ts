@@ -1,4 +1,4 @@
-import type { Leaf } from "../privacy/hierarchy";
+import type { Leaf, PeriodSetting } from "../privacy/hierarchy";
 import { noDecided, type DecidedView, type RowKey, type TouchGroup } from "../stats/aggregate";
 import { addCell, emptySums, type Sums } from "../stats/figures";
 import { monthEnd, monthStart } from "../time/periods";
@@ -15,10 +15,20 @@ import { spendCells, type SpendAtom } from "../stats/spend";
 
 
 /**
- * The days of [?2, ?3] whose atoms carry release marks for k = ?4 (site ?1): the API sums those
- * in SQL (readDecided) and releases only the other days in the Worker (readUndecided).
+ * The days of [`from`, `to`] (placeholders) whose atoms carry release marks for k = ?4 (site ?1)
+ * made with the site's privacy.period: the API sums those in SQL (readDecided) and marks only the
+ * other days in the Worker (readUndecided). With "auto" a month's units span its days, so a day
+ * counts as marked only when every rolled day of its month is marked for k with "auto" (a month
+ * with one stale day is decided whole in the Worker, never half from either side).
  */
-const MARKED = "SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND release_k=?4";
+function markedDays(period: PeriodSetting, from = "?2", to = "?3"): string {
+  if (period === "day") return `SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ${from} AND ${to} AND release_k=?4 AND release_period IS NULL`;
+  return (
+    `SELECT r.day FROM rollup_days r WHERE r.site=?1 AND r.day BETWEEN ${from} AND ${to} AND r.release_k=?4 AND r.release_period='auto' ` +
+    "AND NOT EXISTS (SELECT 1 FROM rollup_days x WHERE x.site=?1 AND x.day BETWEEN substr(r.day,1,7)||'-01' AND substr(r.day,1,7)||'-31' " +
+    "AND (x.release_k IS NOT ?4 OR x.release_period IS NOT 'auto'))"
+  );
+}
 
 /**
  * Currencies per summing statement: D1 answers at most 100 columns (101: "too many columns in
@@ -44,13 +54,15 @@ function parseCurrencies(json: string): Record<string, number> {
  * exactly as the rollup will; the rows are read only for days the rollup has not marked yet (a
  * roll under way, or a change of k) and for ranges that reach them.
  */
-export async function readUndecided(db: D1Database, site: string, from: string, to: string, k: number): Promise<Leaf[]> {
+export async function readUndecided(db: D1Database, site: string, from: string, to: string, k: number, period: PeriodSetting = "day"): Promise<Leaf[]> {
+  // "auto": whole months (a month's units depend on all its days), as the rollup marks them.
+  const [first, last] = period === "auto" ? [monthStart(from), monthEnd(to)] : [from, to];
   const { results } = await db
     .prepare(
       "SELECT day,source,medium,campaign,content,term,goal,model,clicks,visitors,conversions,credit,revenue,revenue_by_currency FROM atoms " +
-        `WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND day NOT IN (${MARKED})`,
+        `WHERE site=?1 AND day BETWEEN ?2 AND ?3 AND day NOT IN (${markedDays(period)})`,
     )
-    .bind(site, from, to, k)
+    .bind(site, first, last, k)
     .all<Omit<Leaf, "revenue_by_currency"> & { revenue_by_currency: string }>();
   return results.map((r) => ({ ...r, revenue_by_currency: parseCurrencies(r.revenue_by_currency) }));
 }
@@ -115,8 +127,9 @@ export async function readDecided(
   k: number,
   currency: string,
   filters: RowFilters = {},
+  period: PeriodSetting = "day",
 ): Promise<Map<string, DecidedView>> {
-  const view = ` FROM atoms WHERE site=?1 AND day IN (${MARKED}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
+  const view = ` FROM atoms WHERE site=?1 AND day IN (${markedDays(period)}) AND model=?5` + (goal === null ? "" : " AND goal=?6");
   // Units the range holds whole; only they are summed (a unit the range cuts counts nowhere).
   const where = `${view} AND unit_from>=?2 AND unit_to<=?3`;
   const args = [site, from, to, k, model, ...(goal === null ? [] : [goal])];
@@ -140,7 +153,7 @@ export async function readDecided(
     db
       .prepare(
         "SELECT DISTINCT goal,unit_from,unit_to,grain FROM atoms " +
-          "WHERE site=?1 AND day IN (SELECT day FROM rollup_days WHERE site=?1 AND day BETWEEN ?6 AND ?7 AND release_k=?4) AND model=?5" +
+          `WHERE site=?1 AND day IN (${markedDays(period, "?6", "?7")}) AND model=?5` +
           (goal === null ? "" : " AND goal=?8") +
           " AND release>=0 AND unit_from<=?3 AND unit_to>=?2 AND NOT (unit_from>=?2 AND unit_to<=?3)",
       )
@@ -277,11 +290,12 @@ export async function readStatsData(
   to: string,
   k: number,
   currency: string,
+  period: PeriodSetting = "day",
 ) {
   const all = q.group === "goal";
   const [decided, undecided, spend, updatedAt] = await Promise.all([
-    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency, q.filters),
-    readUndecided(db, site, from, to, k),
+    readDecided(db, site, all ? null : (q.goal ?? MACRO_GOAL), q.model, all ? "day" : (q.group as TouchGroup), from, to, k, currency, q.filters, period),
+    readUndecided(db, site, from, to, k, period),
     readSpend(db, site, from, to),
     readUpdatedAt(db, site, from, to),
   ]);

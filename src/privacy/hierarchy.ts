@@ -1,6 +1,5 @@
 import { clipTo, covers, cuts, monthOf, weekOf, type Grain } from "../time/periods";
 import {
-  addCells,
   emptyCell,
   groupBy,
   markDay,
@@ -9,7 +8,6 @@ import {
   RELEASE_WITHHELD,
   safeCount,
   touchKey,
-  type Cell,
   type Counts,
   type ReleaseMark,
   type ViewCell,
@@ -245,103 +243,187 @@ export function partitionChildren(children: ReadonlyMap<string, Tally>, k: numbe
  * Decides the release of every stored atom of a site for the calendar months they fall in
  * (module comment: pass whole months, every view). Marks come back in the order of `leaves`.
  * With `period: "day"` the campaign level is exactly release.ts markDay's.
+ *
+ * Cost: linear in the atoms, plus the sorts inside pools. The rollup passes a month of a site at
+ * once — up to 31 days × limits.touches_per_day touches × every view, a few million atoms — so each
+ * atom gets integer indices once (its view; its slot, i.e. day, touch, content and term; its cell,
+ * i.e. day and touch) and everything after works on those: no string keys rebuilt per atom and view,
+ * no per-atom array copies, per-view checks from one pass over a unit's atoms. bench/hierarchy.mjs
+ * measures it; test/privacy/hierarchy-reference.test.ts holds it to the plain version it replaced
+ * (test/privacy/hierarchy-reference.ts), mark for mark.
  */
 export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierMark[] {
   const { k, asOf } = opts;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a whole number ≥ 1, not ${k}`);
   for (const l of leaves) if (l.day > asOf) throw new RangeError(`atom of ${l.day} is after asOf ${asOf}`);
-  const views = [...new Set(leaves.map(viewId))].sort();
+  const n = leaves.length;
+
+  // Views, numbered in the order of their sorted ids.
+  const firstSeen = new Map<string, Map<string, number>>(); // goal → model → order of appearance
+  const appearing: string[] = [];
+  const provisional = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = leaves[i]!;
+    let models = firstSeen.get(l.goal);
+    if (!models) firstSeen.set(l.goal, (models = new Map()));
+    let v = models.get(l.model);
+    if (v === undefined) {
+      v = appearing.length;
+      models.set(l.model, v);
+      appearing.push(viewId(l));
+    }
+    provisional[i] = v;
+  }
+  const views = [...appearing].sort();
+  const V = views.length;
   const viewIndex = new Map(views.map((v, i) => [v, i]));
+  const renumber = appearing.map((id) => viewIndex.get(id)!);
+  const vOf = provisional.map((p) => renumber[p]!);
   const refView = viewId(opts.traffic);
 
-  // Traffic per (day, touch, content, term). Every argument of docs/PRIVACY.md rests on each
+  // Traffic per slot (day, touch, content, term). Every argument of docs/PRIVACY.md rests on each
   // stored atom existing in every view with the same clicks and visitors (rollup/atoms.ts writes
   // them so; noise on traffic is keyed by the touch alone): a view missing one would sum a unit's
   // traffic without it, and the difference with another view would be that atom's traffic.
-  if (leaves.length > 0 && !viewIndex.has(refView)) throw new RangeError(`the traffic view ${opts.traffic.goal}/${opts.traffic.model} has no atoms`);
-  const leafId = (l: Leaf) => `${cellId(l.day, touchKey(l))}\u0001${l.content}\u0001${l.term}`;
-  const traffic = new Map<string, { clicks: number; visitors: number; views: number }>();
-  const seen = new Set<string>();
+  if (n > 0 && !viewIndex.has(refView)) throw new RangeError(`the traffic view ${opts.traffic.goal}/${opts.traffic.model} has no atoms`);
   const shown = (id: string) => id.replaceAll("\u0000", "/").replaceAll("\u0001", " ");
-  for (const l of leaves) {
-    const once = `${viewId(l)}\u0002${leafId(l)}`;
-    if (seen.has(once)) throw new RangeError(`atom ${shown(leafId(l))} appears twice in view ${l.goal}/${l.model}`);
-    seen.add(once);
-    const t = traffic.get(leafId(l));
-    if (!t) traffic.set(leafId(l), { clicks: l.clicks, visitors: l.visitors, views: 1 });
-    else if (t.clicks !== l.clicks || t.visitors !== l.visitors) throw new RangeError(`atom ${shown(leafId(l))} has different traffic in different views`);
-    else t.views++;
-  }
-  for (const [id, t] of traffic) if (t.views !== views.length) throw new RangeError(`atom ${shown(id)} is missing from ${views.length - t.views} view(s)`);
-
-  // Campaign atoms per view (the sum of their contents, CONTRACT.md "below the campaign").
-  const campaignAtoms = new Map<string, ViewCell>();
-  for (const l of leaves) {
-    const id = `${viewId(l)}\u0001${cellId(l.day, touchKey(l))}`;
-    const prev = campaignAtoms.get(id) ?? { ...emptyCell(l), goal: l.goal, model: l.model };
-    campaignAtoms.set(id, { ...addCells(prev, { ...emptyCell(l), ...countsOf(l) }), goal: l.goal, model: l.model });
-  }
-
-  // The tally of some leaves over the given views (every view for the shape).
-  const tallyOf = (ls: readonly Leaf[], only: ReadonlySet<string> | null): Tally => {
-    const t = zeroTally(views.length);
-    const seen = new Set<string>();
-    for (const l of ls) {
-      const id = leafId(l);
-      if (!seen.has(id)) {
-        seen.add(id);
-        const tr = traffic.get(id)!;
-        t.clicks += tr.clicks;
-        t.visitors += tr.visitors;
+  const slotOf = new Map<string, number>();
+  const slot = new Int32Array(n);
+  const slotIds: string[] = [];
+  const slotClicks: number[] = [];
+  const slotVisitors: number[] = [];
+  const slotViews: number[] = [];
+  const slotCell: number[] = [];
+  // Cells: (day, touch), the campaign atoms.
+  const cellOf = new Map<string, number>();
+  const cellDay: string[] = [];
+  const cellTouch: string[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    const l = leaves[i]!;
+    const id = `${l.day}\u0001${l.source}\u0000${l.medium}\u0000${l.campaign}\u0001${l.content}\u0001${l.term}`;
+    let s = slotOf.get(id);
+    const fresh = s === undefined;
+    if (s === undefined) {
+      s = slotIds.length;
+      slotOf.set(id, s);
+      slotIds.push(id);
+      slotClicks.push(l.clicks);
+      slotVisitors.push(l.visitors);
+      slotViews.push(0);
+      const touch = touchKey(l);
+      const cid = cellId(l.day, touch);
+      let c = cellOf.get(cid);
+      if (c === undefined) {
+        c = cellDay.length;
+        cellOf.set(cid, c);
+        cellDay.push(l.day);
+        cellTouch.push(touch);
       }
-      if (only === null || only.has(viewId(l))) t.conv[viewIndex.get(viewId(l))!]! += l.conversions;
+      slotCell.push(c);
+    }
+    slot[i] = s;
+    const once = s * V + vOf[i]!;
+    if (seen.has(once)) throw new RangeError(`atom ${shown(id)} appears twice in view ${l.goal}/${l.model}`);
+    seen.add(once);
+    if (!fresh && (slotClicks[s] !== l.clicks || slotVisitors[s] !== l.visitors)) throw new RangeError(`atom ${shown(id)} has different traffic in different views`);
+    slotViews[s]!++;
+  }
+  for (let s = 0; s < slotIds.length; s++) if (slotViews[s] !== V) throw new RangeError(`atom ${shown(slotIds[s]!)} is missing from ${V - slotViews[s]!} view(s)`);
+  // From here every slot, hence every cell, is in every view: cell c of view v is c * V + v.
+  const nCells = cellDay.length;
+  const cellOfLeaf = (i: number) => slotCell[slot[i]!]!;
+  const cellLeaves: number[][] = Array.from({ length: nCells }, () => []);
+  for (let i = 0; i < n; i++) cellLeaves[cellOfLeaf(i)]!.push(i);
+
+  // Campaign atoms per view (the sum of their contents, CONTRACT.md "below the campaign"), in order
+  // of appearance. Their marks depend on clicks, visitors and conversions only, so revenue by
+  // currency is not carried.
+  const campaignAtoms: (ViewCell | undefined)[] = new Array(nCells * V);
+  const campaignOrder: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = leaves[i]!;
+    const at = cellOfLeaf(i) * V + vOf[i]!;
+    let a = campaignAtoms[at];
+    if (!a) {
+      a = { ...emptyCell(l), goal: l.goal, model: l.model };
+      campaignAtoms[at] = a;
+      campaignOrder.push(at);
+    }
+    a.clicks += l.clicks;
+    a.visitors += l.visitors;
+    a.conversions += l.conversions;
+    a.credit += l.credit;
+    a.revenue += l.revenue;
+  }
+
+  // The tally of some leaves over the views marked 1 in `only` (null: every view). Traffic counts
+  // each slot once (the same in every view); `stamp` tells a slot already counted in this call.
+  const stamp = new Int32Array(slotIds.length);
+  let call = 0;
+  const tallyOf = (ls: readonly number[], only: Uint8Array | null): Tally => {
+    call++;
+    const t = zeroTally(V);
+    for (const i of ls) {
+      const s = slot[i]!;
+      if (stamp[s] !== call) {
+        stamp[s] = call;
+        t.clicks += slotClicks[s]!;
+        t.visitors += slotVisitors[s]!;
+      }
+      const v = vOf[i]!;
+      if (only === null || only[v] === 1) t.conv[v]! += leaves[i]!.conversions;
     }
     return t;
   };
 
   // The shape (auto): coarse units per touch and month, decided from the shape views together.
-  const shapers = new Set(views.filter((v) => (opts.shapeViews ? opts.shapeViews(viewOf(v)) : true)));
-  const leavesByCell = groupBy(leaves, (l) => cellId(l.day, touchKey(l)));
+  const shapers = new Uint8Array(V);
+  views.forEach((v, i) => (shapers[i] = !opts.shapeViews || opts.shapeViews(viewOf(v)) ? 1 : 0));
   const coarse: CoarseUnit[] = [];
-  const coarseOf = new Map<string, CoarseUnit>();
+  const coarseOf = new Int32Array(nCells).fill(-1);
+  const cellsInOrder = Array.from({ length: nCells }, (_, c) => c);
   if (opts.period === "auto") {
-    const byTouchMonth = groupBy([...leavesByCell.keys()], (id) => {
-      const l = leavesByCell.get(id)![0]!;
-      return `${touchKey(l)}\u0001${l.day.slice(0, 7)}`;
-    });
-    for (const ids of byTouchMonth.values()) {
-      const key = touchKey(leavesByCell.get(ids[0]!)![0]!);
-      const tallies = new Map(ids.map((id) => [leavesByCell.get(id)![0]!.day, tallyOf(leavesByCell.get(id)!, shapers)]));
+    for (const cs of groupBy(cellsInOrder, (c) => `${cellTouch[c]}\u0001${cellDay[c]!.slice(0, 7)}`).values()) {
+      const key = cellTouch[cs[0]!]!;
+      const tallies = new Map(cs.map((c) => [cellDay[c]!, tallyOf(cellLeaves[c]!, shapers)]));
       for (const u of shapeTouchMonth(key, tallies, k, asOf).units) {
+        for (const d of u.days) coarseOf[cellOf.get(cellId(d, key))!] = coarse.length;
         coarse.push(u);
-        for (const d of u.days) coarseOf.set(cellId(d, key), u);
       }
     }
   }
 
   // The day grain: v1, on the campaign atoms left there.
-  const dayAtoms = [...campaignAtoms.values()].filter((a) => !coarseOf.has(cellId(a.day, touchKey(a))));
-  const dayMarks = new Map<string, ReleaseMark>();
-  markDay(dayAtoms, opts.traffic, k).forEach((m, i) => {
-    const a = dayAtoms[i]!;
-    dayMarks.set(`${viewId(a)}\u0001${cellId(a.day, touchKey(a))}`, m);
-  });
+  const dayAtoms: ViewCell[] = [];
+  const dayAt: number[] = [];
+  for (const at of campaignOrder) {
+    if (coarseOf[Math.floor(at / V)] !== -1) continue;
+    dayAtoms.push(campaignAtoms[at]!);
+    dayAt.push(at);
+  }
+  const dayMarks = new Int8Array(nCells * V).fill(RELEASE_POOLED);
+  markDay(dayAtoms, opts.traffic, k).forEach((m, j) => (dayMarks[dayAt[j]!] = m));
 
   // In a view outside the shape views, a coarse unit whose conversions are under k pools with the
   // others of its month in that view (whole units only: each is one block of traffic, the same in
   // every view); released coarse units of the view join smallest first; failing that, withheld.
   const unitId = (u: CoarseUnit) => `${u.key}\u0001${u.grain}\u0001${u.from}`;
-  const unitLeaves = new Map(coarse.map((u) => [unitId(u), u.days.flatMap((d) => leavesByCell.get(cellId(d, u.key)) ?? [])]));
-  const fate = new Map<string, ReleaseMark>(); // view + unit → RELEASE_POOLED (month pool) | RELEASE_WITHHELD; absent: alone
-  for (const v of views) {
-    if (shapers.has(v)) continue;
-    const only = new Set([v]);
-    for (const us of groupBy(coarse, (u) => u.from.slice(0, 7)).values()) {
-      const parts = us.map((u) => ({ id: unitId(u), t: tallyOf(unitLeaves.get(unitId(u))!, only) }));
+  const unitIndex = new Map(coarse.map((u, i) => [unitId(u), i]));
+  const unitLeaves = coarse.map((u) => u.days.flatMap((d) => cellLeaves[cellOf.get(cellId(d, u.key))!]!));
+  const ALONE_IN_VIEW = 2; // fate of a unit released on its own in the view
+  const fate = new Int8Array(coarse.length * V).fill(ALONE_IN_VIEW); // unit * V + view → RELEASE_POOLED (month pool) | RELEASE_WITHHELD | ALONE_IN_VIEW
+  const coarseByMonth = [...groupBy(coarse.map((_, i) => i), (i) => coarse[i]!.from.slice(0, 7)).values()];
+  for (let v = 0; v < V; v++) {
+    if (shapers[v] === 1) continue;
+    const only = new Uint8Array(V);
+    only[v] = 1;
+    for (const us of coarseByMonth) {
+      const parts = us.map((i) => ({ id: unitId(coarse[i]!), t: tallyOf(unitLeaves[i]!, only) }));
       const weak = parts.filter((p) => !clearsAll(p.t, k));
       if (weak.length === 0) continue;
       const r = poolInside(parts.filter((p) => clearsAll(p.t, k)), weak, k);
-      for (const p of [...weak, ...r.joined]) fate.set(`${v}\u0002${p.id}`, r.ok ? RELEASE_POOLED : RELEASE_WITHHELD);
+      for (const p of [...weak, ...r.joined]) fate[unitIndex.get(p.id)! * V + v] = r.ok ? RELEASE_POOLED : RELEASE_WITHHELD;
     }
   }
 
@@ -350,68 +432,86 @@ export function markHierarchy(leaves: readonly Leaf[], opts: MarkOptions): HierM
   // same children where each clears there; where one does not, that view shows one (other) term per
   // content, or one (other) content — a union of the same children, so no view splits what another
   // shows whole.
-  const children = new Map<string, { contents: Set<string>; terms: Map<string, Set<string>>; flat: Map<string, "content" | "term"> }>();
-  const decideChildren = (unitId: string, ls: readonly Leaf[], releasing: ReadonlySet<string>) => {
-    const shaping = new Set([...releasing].filter((v) => shapers.has(v)));
-    const deciding = shaping.size > 0 ? shaping : releasing;
+  interface Children {
+    contents: Set<string>;
+    terms: Map<string, Set<string>>;
+    /** view index → the level that view shows as one (other) */
+    flat: Map<number, "content" | "term">;
+  }
+  const decideChildren = (ls: readonly number[], releasing: Uint8Array): Children => {
+    let shaping = false;
+    for (let v = 0; v < V; v++) if (releasing[v] === 1 && shapers[v] === 1) shaping = true;
+    const deciding = shaping ? releasing.map((r, v) => r & shapers[v]!) : releasing;
     // Traffic counts every atom of the unit; conversions only those of the deciding views.
-    const byContent = groupBy(ls, (l) => l.content);
+    const byContent = groupBy(ls, (i) => leaves[i]!.content);
     const contents = partitionChildren(new Map([...byContent].map(([c, cl]) => [c, tallyOf(cl, deciding)])), k);
     const terms = new Map<string, Set<string>>();
     for (const c of contents) {
-      const byTerm = groupBy(byContent.get(c)!, (l) => l.term);
+      const byTerm = groupBy(byContent.get(c)!, (i) => leaves[i]!.term);
       terms.set(c, partitionChildren(new Map([...byTerm].map(([t, tl]) => [t, tallyOf(tl, deciding)])), k));
     }
-    const flat = new Map<string, "content" | "term">();
-    for (const v of releasing) {
-      if (deciding.has(v)) continue;
-      const only = new Set([v]);
-      const units = (level: "content" | "term") => {
-        const out = new Map<string, Leaf[]>();
-        for (const l of ls) {
-          const c = contents.has(l.content) ? l.content : OTHER;
-          const t = level === "term" && contents.has(l.content) && terms.get(l.content)!.has(l.term) ? l.term : OTHER;
-          const id = level === "content" ? c : `${c}\u0001${t}`;
-          out.set(id, [...(out.get(id) ?? []), l]);
-        }
-        return [...out.values()].every((u) => clearsAll(tallyOf(u, only), k));
-      };
-      if (!units("content")) flat.set(v, "content");
-      else if (!units("term")) flat.set(v, "term");
+    const flat = new Map<number, "content" | "term">();
+    const others: number[] = [];
+    for (let v = 0; v < V; v++) if (releasing[v] === 1 && deciding[v] !== 1) others.push(v);
+    if (others.length === 0) return { contents, terms, flat };
+    // Whether every child unit of `level` clears in view v alone: its traffic, and v's conversions.
+    const clearsIn = (level: "content" | "term") => {
+      const units = groupBy(ls, (i) => {
+        const l = leaves[i]!;
+        const c = contents.has(l.content) ? l.content : OTHER;
+        if (level === "content") return c;
+        const t = contents.has(l.content) && terms.get(l.content)!.has(l.term) ? l.term : OTHER;
+        return `${c}\u0001${t}`;
+      });
+      const ok = new Uint8Array(V).fill(1);
+      for (const u of units.values()) {
+        const t = tallyOf(u, null);
+        const traffic = safeCount(t.clicks, k) && safeCount(t.visitors, k);
+        for (let v = 0; v < V; v++) if (!traffic || !safeCount(t.conv[v]!, k)) ok[v] = 0;
+      }
+      return ok;
+    };
+    const content = clearsIn("content");
+    const term = clearsIn("term");
+    for (const v of others) {
+      if (content[v] !== 1) flat.set(v, "content");
+      else if (term[v] !== 1) flat.set(v, "term");
     }
-    children.set(unitId, { contents, terms, flat });
+    return { contents, terms, flat };
   };
-  for (const u of coarse) {
-    const releasing = new Set(views.filter((v) => !fate.has(`${v}\u0002${unitId(u)}`)));
-    decideChildren(unitId(u), unitLeaves.get(unitId(u))!, releasing);
-  }
-  for (const [id, ls] of leavesByCell) {
-    if (coarseOf.has(id)) continue;
-    const releasing = new Set(views.filter((v) => dayMarks.get(`${v}\u0001${id}`) === RELEASE_ALONE));
-    if (releasing.size > 0) decideChildren(id, ls, releasing);
+  const coarseChildren = coarse.map((_, u) => decideChildren(unitLeaves[u]!, Uint8Array.from({ length: V }, (_, v) => (fate[u * V + v] === ALONE_IN_VIEW ? 1 : 0))));
+  const cellChildren: (Children | undefined)[] = new Array(nCells);
+  for (let c = 0; c < nCells; c++) {
+    if (coarseOf[c] !== -1) continue;
+    const releasing = Uint8Array.from({ length: V }, (_, v) => (dayMarks[c * V + v] === RELEASE_ALONE ? 1 : 0));
+    if (releasing.includes(1)) cellChildren[c] = decideChildren(cellLeaves[c]!, releasing);
   }
 
-  return leaves.map((l): HierMark => {
-    const id = cellId(l.day, touchKey(l));
-    const u = coarseOf.get(id);
-    const pooled = u && fate.get(`${viewId(l)}\u0002${unitId(u)}`);
-    if (u && pooled !== undefined) {
-      const m = clipTo(monthOf(l.day), asOf);
-      return { release: pooled, grain: "month", unit_from: m.from, unit_to: m.to, content: null, term: null };
+  const months = new Map<string, { from: string; to: string }>();
+  const monthUnit = (day: string) => {
+    let m = months.get(day.slice(0, 7));
+    if (!m) months.set(day.slice(0, 7), (m = clipTo(monthOf(day), asOf)));
+    return m;
+  };
+  return leaves.map((l, i): HierMark => {
+    const c = cellOfLeaf(i);
+    const v = vOf[i]!;
+    const ui = coarseOf[c]!;
+    const u = ui === -1 ? undefined : coarse[ui]!;
+    const pooled = u ? fate[ui * V + v]! : ALONE_IN_VIEW;
+    if (u && pooled !== ALONE_IN_VIEW) {
+      const m = monthUnit(l.day);
+      return { release: pooled as ReleaseMark, grain: "month", unit_from: m.from, unit_to: m.to, content: null, term: null };
     }
-    const release = u ? RELEASE_ALONE : (dayMarks.get(`${viewId(l)}\u0001${id}`) ?? RELEASE_POOLED);
+    const release = u ? RELEASE_ALONE : (dayMarks[c * V + v]! as ReleaseMark);
     const base = u ? { grain: u.grain, unit_from: u.from, unit_to: u.to } : { grain: "day" as const, unit_from: l.day, unit_to: l.day };
     if (release !== RELEASE_ALONE) return { release, ...base, content: null, term: null };
-    const ch = children.get(u ? unitId(u) : id)!;
-    const flat = ch.flat.get(viewId(l));
+    const ch = (u ? coarseChildren[ui] : cellChildren[c])!;
+    const flat = ch.flat.get(v);
     const content = flat !== "content" && ch.contents.has(l.content) ? 1 : 0;
     const term = content === 1 && flat !== "term" && ch.terms.get(l.content)!.has(l.term) ? 1 : 0;
     return { release, ...base, content, term };
   });
-}
-
-function countsOf(l: Leaf): Pick<Cell, "clicks" | "visitors" | "conversions" | "credit" | "revenue" | "revenue_by_currency"> {
-  return { clicks: l.clicks, visitors: l.visitors, conversions: l.conversions, credit: l.credit, revenue: l.revenue, revenue_by_currency: l.revenue_by_currency };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -227,21 +227,45 @@ export type ViewCell = Cell & { goal: string; model: string };
  * Marks come back in the order of `atoms`.
  */
 export function markDay(atoms: readonly ViewCell[], traffic: { goal: string; model: string }, k: number): ReleaseMark[] {
+  // What releaseView decides per view, computed from indices: each atom's touch key once, and the
+  // traffic base once per day (it is the reference view's, the same for every view — unless a view
+  // has a touch the reference lacks, then that view's day gets its own base, as in releaseView).
+  // A month of a site at the touch cap is millions of atoms (privacy/hierarchy.ts markHierarchy).
   const viewOf = (a: { goal: string; model: string }) => `${a.goal}\u0000${a.model}`;
-  const ref = atoms.filter((a) => viewOf(a) === viewOf(traffic));
-  const marks = new Map<ViewCell, ReleaseMark>();
-  for (const cells of groupBy(atoms, viewOf).values()) {
-    const byKey = groupBy(cells, touchKey);
-    for (const rel of releaseView(cells, ref, k)) {
+  const refView = viewOf(traffic);
+  const keyOf = atoms.map(touchKey);
+  const out = new Array<ReleaseMark>(atoms.length).fill(RELEASE_POOLED);
+  const all = atoms.map((_, i) => i);
+  const refByDay = groupBy(all.filter((i) => viewOf(atoms[i]!) === refView), (i) => atoms[i]!.day);
+  const bases = new Map<string, TrafficBase>();
+  for (const inView of groupBy(all, (i) => viewOf(atoms[i]!)).values()) {
+    const byDay = groupBy(inView, (i) => atoms[i]!.day);
+    for (const day of [...new Set([...refByDay.keys(), ...byDay.keys()])].sort()) {
+      const t = refByDay.get(day) ?? [];
+      const own = groupBy(byDay.get(day) ?? [], (i) => keyOf[i]!);
+      const merged = new Map<string, Cell>();
+      for (const ti of t) {
+        const list = own.get(keyOf[ti]!);
+        const c = list ? atoms[list[list.length - 1]!]! : emptyCell(atoms[ti]!);
+        merged.set(keyOf[ti]!, { ...c, clicks: atoms[ti]!.clicks, visitors: atoms[ti]!.visitors });
+      }
+      const extra = [...own].filter(([key]) => !merged.has(key)).map(([, list]) => atoms[list[list.length - 1]!]!);
+      for (const c of extra) merged.set(touchKey(c), c);
+      let base = extra.length === 0 ? bases.get(day) : undefined;
+      if (!base) {
+        base = trafficBase([...t.map((i) => atoms[i]!), ...extra], k);
+        if (extra.length === 0) bases.set(day, base);
+      }
+      const rel = releaseDay(day, [...merged.values()], base, k);
       const mark = (c: Cell, m: ReleaseMark) => {
-        for (const a of byKey.get(touchKey(c)) ?? []) if (a.day === rel.day) marks.set(a, m);
+        for (const i of own.get(touchKey(c)) ?? []) out[i] = m;
       };
-      if (rel.withheld) for (const c of cells) if (c.day === rel.day) marks.set(c, RELEASE_WITHHELD);
+      if (rel.withheld) for (const list of own.values()) for (const i of list) out[i] = RELEASE_WITHHELD;
       for (const u of rel.units) {
         if (u.kind === "atom") mark(u.cell, RELEASE_ALONE);
         else for (const c of u.cells) mark(c, RELEASE_POOLED);
       }
     }
   }
-  return atoms.map((a) => marks.get(a) ?? RELEASE_POOLED);
+  return out;
 }

@@ -1,5 +1,4 @@
 import { atomKeyId, atomKeys, deleteAtomStatements, upsertAtomStatements, ATOMS_PER_STATEMENT, type Atom } from "../db/atoms";
-import { touchKeyId } from "../attribution/models";
 import {
   clearScratch,
   conversionPage,
@@ -23,7 +22,7 @@ import type { SiteRecord } from "../db/sites";
 import { funnelEpsilon, noiseAtom, noiseFunnelStep } from "../privacy/noise";
 import { siteLimits } from "../sites/limits";
 import { buildAtoms } from "./atoms";
-import { capCounts, OVERFLOW_PAIRS, pairKey } from "./cap";
+import { capCounts, capKeyId, OVERFLOW_PAIRS, pairKey } from "./cap";
 import { withMarks } from "./release";
 import type { QueryBudget } from "./budget";
 import { clampKey, decodePartialsInto, encodePartials, foldConfig, foldConversion, goalKeys, mergePartials, type ClampCounts, type Partials } from "./fold";
@@ -114,7 +113,7 @@ export async function rollupDay(db: D1Database, site: SiteRecord, day: string, o
   const limits = siteLimits(site.config);
   if (!budget.take(1)) return null;
   const ranking = await touchRanking(db, id, day, upto, goals, limits.touches_per_day, OVERFLOW_PAIRS);
-  cfg.cap = ranking && { kept: new Set(ranking.kept.map(touchKeyId)), pairs: new Set(ranking.pairs.map((p) => pairKey(p.source, p.medium))) };
+  cfg.cap = ranking && { kept: new Set(ranking.kept.map(capKeyId)), pairs: new Set(ranking.pairs.map((p) => pairKey(p.source, p.medium))) };
 
   while (goals.length > 0) {
     if (!budget.take(1)) return null;

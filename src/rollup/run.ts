@@ -100,7 +100,7 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
     summary.events += res.events;
   }
   if (sites.length > 0 && budget.left > 0) {
-    const n = await remarkStaleDays(db, sites, budget);
+    const n = await remarkStaleDays(db, sites, budget, undefined, opts.atomsPerStatement, now);
     if (n === null) summary.complete = false;
     else summary.remarked = n;
   }

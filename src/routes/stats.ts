@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { readFunnelDays, readStatsData } from "../db/stats";
 import { requireReadKey } from "../http/auth";
+import { periodOf } from "../sites/config";
 import { json } from "../http/errors";
 import { releaseFunnel } from "../stats/funnel";
 import { acceptsCsv, parseFunnelQuery, parseStatsQuery, requireSiteParam, window } from "../stats/query";
@@ -12,7 +13,7 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
   const { provisional, answered: r } = window(query, Date.now(), site.timezone, site.privacy.final_only);
-  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency) : { decided: new Map(), undecided: [], spend: [], rates: [], updatedAt: null };
+  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency, periodOf(site)) : { decided: new Map(), undecided: [], spend: [], rates: [], updatedAt: null };
   const answer = buildStats({ site, query, provisional, ...data, answered: r });
   if (query.format === "json") return json(answer);
   return new Response(statsCsv(answer), {

@@ -3,7 +3,8 @@ import { fxOf, type Fx, type RateRow } from "../fx/convert";
 import type { RowFilters } from "../db/stats";
 import type { Leaf } from "../privacy/hierarchy";
 import type { SiteConfig } from "../sites/config";
-import { iso } from "../time/day";
+import { periodOf } from "../sites/config";
+import { dayOf, iso } from "../time/day";
 import { decidedReleases, mergeDecided, noDecided, presentView, sumView, type DecidedView, type PartialPeriod, type Row, type Totals } from "./aggregate";
 import { toCsv } from "./csv";
 import { emptySums, present, presentPaid, type Figures } from "./figures";
@@ -28,6 +29,8 @@ export interface StatsInput {
   updatedAt: number | null;
   /** the range answered (stats/query.ts window: with final_only, the final days); default the query's */
   answered?: { from: string; to: string } | null;
+  /** unix ms of the request (default: now): the site's today ends the current month's units */
+  now?: number;
 }
 
 export interface StatsAnswer {
@@ -93,7 +96,7 @@ export function buildStats(input: StatsInput): StatsAnswer {
   const group = query.group === "goal" ? "day" : query.group;
   const worker = decideUndecided(
     input.undecided,
-    { k: site.privacy.k, model: query.model, group, filters: query.filters, from: (input.answered ?? query).from, to: (input.answered ?? query).to, spendKeys: new Set(input.spend.map((s) => JSON.stringify([s.day, s.source, s.campaign]))) },
+    { k: site.privacy.k, period: periodOf(site), today: dayOf(input.now ?? Date.now(), site.timezone), model: query.model, group, filters: query.filters, from: (input.answered ?? query).from, to: (input.answered ?? query).to, spendKeys: new Set(input.spend.map((s) => JSON.stringify([s.day, s.source, s.campaign]))) },
     fx,
   );
   const main = view(input, worker, query.goal ?? MACRO_GOAL);

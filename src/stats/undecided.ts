@@ -1,7 +1,7 @@
 import { TRAFFIC_VIEW } from "../db/atoms";
 import type { RowFilters } from "../db/stats";
 import type { Fx } from "../fx/convert";
-import { markHierarchy, OTHER, rowKeyOf, withMarks, type Leaf, type MarkedLeaf } from "../privacy/hierarchy";
+import { markHierarchy, OTHER, rowKeyOf, withMarks, type Leaf, type MarkedLeaf, type PeriodSetting } from "../privacy/hierarchy";
 import { RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD, touchKey } from "../privacy/release";
 import { markOptions } from "../rollup/release";
 import { covers, cuts } from "../time/periods";
@@ -10,9 +10,10 @@ import { addCell, converted, emptySums, type Sums } from "./figures";
 import { spendCells, type SpendAtom } from "./spend";
 
 /**
- * The days the rollup has not marked for the site's k yet (a roll under way, a change of k),
- * decided in the Worker exactly as the rollup will mark them (rollup/release.ts withMarks:
- * privacy/hierarchy.ts at the day grain, the `(macro)` goal's views shaping) and summed by the
+ * The days the rollup has not marked for the site's k and period yet (a roll under way, a change of
+ * k or period, an "auto" month not re-marked since its last roll), decided in the Worker exactly as
+ * the rollup will mark them (rollup/release.ts markOptions: privacy/hierarchy.ts with the site's
+ * period — whole months for "auto" — the `(macro)` goal's views shaping) and summed by the
  * rules the SQL of db/stats.ts readDecided applies to stored marks — so a range answers the same
  * whichever of its days are marked (test/stats/decided.test.ts compares the two, byte for byte).
  */
@@ -75,14 +76,15 @@ function passes(l: MarkedLeaf, f: RowFilters): boolean {
  */
 export function decideUndecided(
   leaves: readonly Leaf[],
-  q: { k: number; model: string; group: TouchGroup; filters: RowFilters; from: string; to: string; spendKeys: ReadonlySet<string> },
+  q: { k: number; period: PeriodSetting; today: string; model: string; group: TouchGroup; filters: RowFilters; from: string; to: string; spendKeys: ReadonlySet<string> },
   fx: Fx,
 ): Map<string, DecidedView> {
   const out = new Map<string, DecidedView>();
   if (leaves.length === 0) return out;
   const all = completeViews(leaves);
-  const asOf = all.reduce((m, l) => (l.day > m ? l.day : m), all[0]!.day);
-  const marked = withMarks(all, markHierarchy(all, markOptions(q.k, asOf))).filter((l) => l.model === q.model);
+  // The rollup marks a month up to the site's today (rollup/release.ts remarkMonth): the same here.
+  const asOf = all.reduce((m, l) => (l.day > m ? l.day : m), q.today);
+  const marked = withMarks(all, markHierarchy(all, markOptions(q.k, asOf, q.period))).filter((l) => l.model === q.model);
   const viewOf = (goal: string) => {
     let v = out.get(goal);
     if (!v) out.set(goal, (v = noDecided()));

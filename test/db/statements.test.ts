@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { atomKeys, deleteAtomStatements, readDayAtoms, upsertAtomStatements, type Atom } from "../../src/db/atoms";
+import { atomKeys, deleteAtomStatements, readDayAtoms, readRangeAtoms, updateMarkStatements, upsertAtomStatements, type Atom } from "../../src/db/atoms";
 import * as rollup from "../../src/db/rollup";
 import statementsBefore from "./fixtures/rollup-atoms-statements.json";
 
@@ -87,7 +87,10 @@ async function statements(): Promise<Recorded[]> {
   await step("markRunning", () => rollup.markRunning(db, SITE, DAY, 1, 2, 3, 4, 5, 6));
   await step("markDone", () => rollup.markDone(db, SITE, DAY, 1, 2, 3, 4, 10));
   await step("markReleased", () => rollup.markReleased(db, SITE, DAY, 10));
-  await step("staleReleaseDays", () => rollup.staleReleaseDays(db, [{ site: SITE, k: 10 }], 50));
+  await step("staleReleaseDays", () => rollup.staleReleaseDays(db, [{ site: SITE, k: 10, period: "auto" }], 50));
+  await step("readMonthDays", () => rollup.readMonthDays(db, SITE, DAY, "2026-10-31"));
+  await step("markRemarkProgress", () => rollup.markRemarkProgress(db, SITE, DAY, "remark:f:1", 5));
+  await step("markMonthReleased", () => rollup.markMonthReleased(db, SITE, DAY, "2026-10-31", 10));
   await step("clearScratch", () => rollup.clearScratch(db, SITE, DAY));
   await step("putScratchPage", () => rollup.putScratchPage(db, SITE, DAY, 7, 42, ["{}"]));
   await step("scratchPages", () => rollup.scratchPages(db, SITE, DAY, 7));
@@ -100,6 +103,8 @@ async function statements(): Promise<Recorded[]> {
   await step("deleteAtomStatements", () => deleteAtomStatements(db, SITE, DAY, [atom]));
   await step("atomKeys", () => atomKeys(db, SITE, DAY));
   await step("readDayAtoms", () => readDayAtoms(db, SITE, DAY));
+  await step("updateMarkStatements", () => updateMarkStatements(db, SITE, [{ ...atom, release: 1, mark: { grain: "month", unit_from: DAY, unit_to: "2026-10-31", content: 1, term: 0 } }]));
+  await step("readRangeAtoms", () => readRangeAtoms(db, SITE, DAY, "2026-10-31"));
   return out;
 }
 

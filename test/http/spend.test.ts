@@ -63,7 +63,8 @@ describe("POST /v1/spend", () => {
   });
 
   it("counts spend only where the row's atom was released: pooled → other, withheld day → nowhere", async () => {
-    const s = await createSite({ id: "sp6", domains: ["sp6.example"] });
+    // The v1 release (a day under k withheld); with "auto" day2 would pool into its week instead.
+    const s = await createSite({ id: "sp6", domains: ["sp6.example"], privacy: { period: "day" } });
     const day2 = addDays(OLD, 1);
     const atom = (day: string, source: string, visitors: number, conversions: number) =>
       env.DB.prepare(`INSERT INTO atoms (site, day, source, medium, campaign, goal, model, visitors, conversions, credit) VALUES ('sp6', ?, ?, 'cpc', 'spring', '(macro)', 'last_click', ?, ?, ?)`).bind(day, source, visitors, conversions, conversions);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { touchKeyId } from "../../src/attribution/models";
-import { capCounts, cappedKey, capTouches, OVERFLOW, pairKey, type TouchCap } from "../../src/rollup/cap";
+import { capCounts, cappedKey, capKeyId, capTouches, OVERFLOW, pairKey, type TouchCap } from "../../src/rollup/cap";
 import { touch } from "./fixtures";
 
 const cap: TouchCap = {
-  kept: new Set([touchKeyId({ source: "google", medium: "cpc", campaign: "brand" })]),
+  // A touch is its full key (CONTRACT.md v1.1 limits.touches_per_day): brand without content or term, and its ad1 / kw.
+  kept: new Set([capKeyId({ source: "google", medium: "cpc", campaign: "brand" }), capKeyId({ source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw" })]),
   pairs: new Set([pairKey("spam", "cpc")]),
 };
 
@@ -15,6 +15,11 @@ describe("cappedKey", () => {
     expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "other" })).toEqual({ source: OVERFLOW, medium: OVERFLOW, campaign: OVERFLOW });
     expect(cappedKey(cap, { source: "spam", medium: "cpc", campaign: "x1" })).toEqual({ source: "spam", medium: "cpc", campaign: OVERFLOW });
     expect(cappedKey(null, { source: "any", medium: "x", campaign: "y" })).toEqual({ source: "any", medium: "x", campaign: "y" });
+    // The same campaign with another content or term is another touch: not kept.
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw" })).toMatchObject({ campaign: "brand" });
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "brand", content: "ad2", term: "kw" })).toEqual({ source: OVERFLOW, medium: OVERFLOW, campaign: OVERFLOW });
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "brand", content: null, term: "kw" })).toEqual({ source: OVERFLOW, medium: OVERFLOW, campaign: OVERFLOW });
+    expect(cappedKey(cap, { source: "google", medium: "cpc", campaign: "brand", content: "(none)", term: null })).toMatchObject({ campaign: "brand" });
   });
 
   it("maps journeys before attribution (times kept, content and term of overflowing touches dropped) and sums clicks per capped key", () => {
@@ -27,11 +32,11 @@ describe("cappedKey", () => {
       { source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw", n: 1 },
       { source: "google", medium: "cpc", campaign: "brand", content: "ad2", term: "kw", n: 4 },
     ];
-    // Kept touches keep their contents and terms; an overflow row has none.
+    // A kept touch keeps its content and term; ad2 is another touch, not kept; an overflow row has none.
     expect(capCounts(cap, clicks)).toEqual([
       { source: "spam", medium: "cpc", campaign: OVERFLOW, content: "(none)", term: "(none)", n: 5 },
       { source: "google", medium: "cpc", campaign: "brand", content: "ad1", term: "kw", n: 1 },
-      { source: "google", medium: "cpc", campaign: "brand", content: "ad2", term: "kw", n: 4 },
+      { source: OVERFLOW, medium: OVERFLOW, campaign: OVERFLOW, content: "(none)", term: "(none)", n: 4 },
     ]);
   });
 });

@@ -93,6 +93,33 @@ describe("the touch cap (limits.touches_per_day)", () => {
     expect(rows.reduce((n, a) => n + a.visitors, 0)).toBe(301);
   });
 
+  it("ranks touches by their full key: junk utm_content and utm_term under one real campaign overflow too", async () => {
+    await makeSite({ id: "junkads", domains: ["ads.example"], goals: [{ name: "purchase" }], limits: { touches_per_day: 50 } });
+    // 60 junk ads and 20 junk keywords of google / cpc / brand, one visitor each; a busy ad (5 hits) and instagram (3).
+    await env.DB.prepare(
+      `INSERT INTO events (site, day, ts, received_at, name, via, visitor, touch_kind, source, medium, campaign, content, term)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80)
+       SELECT 'junkads', ?1, ?2 + i, ?2 + i, 'pageview', 'pixel', 'ja-' || i, 'landing', 'google', 'cpc', 'brand',
+              CASE WHEN i <= 60 THEN 'ad-' || i END, CASE WHEN i > 60 THEN 'kw-' || i END FROM n`,
+    )
+      .bind(D, t0 + HOUR)
+      .run();
+    await insertEvents("junkads", "UTC", [
+      ...["b1", "b2", "b3", "b4", "b5"].map((v) => ({ ...landing(t0 + 2 * HOUR, v, "google", "cpc", "brand"), content: "rsa-main" })),
+      ...["i1", "i2", "i3"].map((v) => landing(t0 + 2 * HOUR, v, "instagram", "social", "spring")),
+    ]);
+    await runRollup(env, NOW);
+    const rows = traffic(await atomsOf("junkads", D));
+    // 50 kept touches — rsa-main (5 hits), instagram (3), then 48 junk keys by name — and one
+    // google / cpc / (overflow) row for the other 32, without content or term.
+    expect(rows).toHaveLength(51);
+    expect(rows.filter((a) => a.source === "google" && a.campaign === "brand")).toHaveLength(49);
+    expect(rows.find((a) => a.content === "rsa-main")).toMatchObject({ visitors: 5 });
+    expect(findAtom(rows, "instagram", "(macro)", "last_click", "spring")).toMatchObject({ visitors: 3 });
+    expect(findAtom(rows, "google", "(macro)", "last_click", OVERFLOW)).toMatchObject({ content: "(none)", term: "(none)", visitors: 32 });
+    expect(rows.reduce((n, a) => n + a.visitors, 0)).toBe(88);
+  });
+
   it("applies to journey touches too, and keeps every touch of a day under the cap", async () => {
     await makeSite({ id: "capj", domains: ["j.example"], goals: [{ name: "purchase" }], limits: { touches_per_day: 2 } });
     const events: EventInput[] = [

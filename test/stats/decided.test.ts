@@ -3,9 +3,11 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TRAFFIC_VIEW, upsertAtomStatements, type Atom } from "../../src/db/atoms";
+import { readDecided, readUndecided } from "../../src/db/stats";
 import worker from "../../src/index";
 import { markDay, releaseView, RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD } from "../../src/privacy/release";
-import { withMarks } from "../../src/rollup/release";
+import { markHierarchy } from "../../src/privacy/hierarchy";
+import { markOptions, withMarks } from "../../src/rollup/release";
 import { addDays, dayOf, dayStart } from "../../src/time/day";
 import { ADMIN, call, createSite, withJson } from "../helpers/http";
 import { insertEvents, landing } from "../rollup/fixtures";
@@ -63,6 +65,8 @@ const power = fc.constantFrom(0.25, 0.5, 2, 4, 8);
 const dayRates = fc.record({ base: fc.constantFrom("EUR", "EUR", "USD"), eur: power, usd: fc.option(power, { nil: undefined }), all: fc.option(power, { nil: undefined }) });
 const world = fc.record({
   k: fc.integer({ min: 2, max: 12 }),
+  // v1.1: "auto" marks whole months (week and month units), "day" is v1 at the campaign level.
+  period: fc.constantFrom<"auto" | "day">("auto", "day"),
   rates: fc.dictionary(fc.constantFrom(...RATE_DAYS), dayRates, { maxKeys: RATE_DAYS.length }),
   days: fc.array(fc.dictionary(fc.constantFrom(...TOUCHES.map((_, i) => String(i))), perTouch, { maxKeys: TOUCHES.length }), {
     minLength: 1,
@@ -94,13 +98,26 @@ let sites = 0;
 /** A site with the world's atoms marked for its k, as the rollup leaves them, and its spend. */
 async function seed(w: World): Promise<{ id: string; read: string }> {
   const id = `decided-${++sites}`;
-  const created = await createSite({ id, domains: [`${id}.example`], currency: "EUR", goals: [{ name: "purchase" }, { name: "signup", tier: "micro" }], privacy: { k: w.k } });
+  const created = await createSite({ id, domains: [`${id}.example`], currency: "EUR", goals: [{ name: "purchase" }, { name: "signup", tier: "micro" }], privacy: { k: w.k, period: w.period } });
   const statements: D1PreparedStatement[] = [];
+  // "auto": the month re-mark of rollup/release.ts (every day of the month together, up to today).
+  const all = w.days.flatMap((touches, i) => atomsOf(id, DAYS[i]!, touches));
+  const today = dayOf(Date.now(), "UTC");
+  const monthMarks = w.period === "auto" ? markHierarchy(all, markOptions(w.k, today, "auto")) : [];
   w.days.forEach((touches, i) => {
     const day = DAYS[i]!;
-    statements.push(...upsertAtomStatements(env.DB, id, day, withMarks(atomsOf(id, day, touches), w.k), 7));
+    const atoms =
+      w.period === "auto"
+        ? all.flatMap((a, j) => {
+            const { release, ...mark } = monthMarks[j]!;
+            return a.day === day ? [{ ...a, release, mark }] : [];
+          })
+        : withMarks(atomsOf(id, day, touches), w.k);
+    statements.push(...upsertAtomStatements(env.DB, id, day, atoms, 7));
     statements.push(
-      env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, ?, 'done', 0, 0, 1, 1, ?)").bind(id, day, w.k),
+      env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, release_period) VALUES (?, ?, 'done', 0, 0, 1, 1, ?, ?)").bind(
+        id, day, w.k, w.period === "auto" ? "auto" : null,
+      ),
     );
   });
   // Rates are global, not per site: each world starts from its own.
@@ -138,12 +155,17 @@ const QUERIES = [
   "group=campaign&content=(other)",
   "group=source&medium=cpc",
   "group=term&format=csv",
+  // Ranges that hold or cut the week (Oct 1–4, one week-part) and the month of "auto" units.
+  `from=${DAYS[1]}&to=${DAYS[2]}&group=campaign`,
+  `from=${DAYS[0]}&to=2026-10-31&group=content`,
+  `from=2026-09-28&to=2026-11-01&group=day`,
 ];
 
 async function answers(site: { id: string; read: string }): Promise<string[]> {
   return Promise.all(
     QUERIES.map(async (q) => {
-      const res = await call(`/v1/stats?site=${site.id}&from=${DAYS[0]}&to=${DAYS[DAYS.length - 1]}&${q}`, { headers: { authorization: `Bearer ${site.read}` } });
+      const range = q.startsWith("from=") ? "" : `from=${DAYS[0]}&to=${DAYS[DAYS.length - 1]}&`;
+      const res = await call(`/v1/stats?site=${site.id}&${range}${q}`, { headers: { authorization: `Bearer ${site.read}` } });
       expect(res.status, q).toBe(200);
       return res.text();
     }),
@@ -201,6 +223,7 @@ describe("release at rollup time", () => {
     // Day 1: a big touch and two small ones; k = 5 pools the small ones into `other`.
     const w: World = {
       k: 5,
+      period: "day",
       rates: {},
       days: [
         {
@@ -227,11 +250,24 @@ describe("release at rollup time", () => {
     expect(await get()).toEqual(before);
   });
 
+  it("auto: SQL sums months marked whole; a month with one day marked otherwise is decided whole in the Worker", async () => {
+    const big = { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 12, credit: 12, eur: 10, usd: undefined, all: undefined })) };
+    const site = await seed({ k: 10, period: "auto", rates: {}, days: DAYS.map(() => ({ "0": big })), spend: [] });
+    const read = () => readDecided(env.DB, site.id, "(macro)", "last_click", "campaign", DAYS[0]!, DAYS[3]!, 10, "EUR", {}, "auto");
+    expect((await read()).get("(macro)")?.totals.visitors).toBe(160);
+    expect(await readUndecided(env.DB, site.id, DAYS[1]!, DAYS[2]!, 10, "auto")).toEqual([]);
+    // One day re-rolled (marked alone, at the day grain): the whole month leaves the SQL path.
+    await env.DB.prepare("UPDATE rollup_days SET release_period = NULL WHERE site = ? AND day = ?").bind(site.id, DAYS[2]).run();
+    expect((await read()).size).toBe(0);
+    const undecided = await readUndecided(env.DB, site.id, DAYS[1]!, DAYS[2]!, 10, "auto");
+    expect(new Set(undecided.map((a) => a.day))).toEqual(new Set(DAYS));
+  });
+
   it("sums a day with 150 currencies (more than D1 binds parameters) the same as the Worker", async () => {
     // The public pixel accepts any ISO-4217 code, so one day can carry far more currencies than
     // D1's 100 bound parameters; the SQL path must not bind one per currency.
     const codes = Array.from({ length: 150 }, (_, i) => `X${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`);
-    const site = await seed({ k: 2, rates: {}, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
+    const site = await seed({ k: 2, period: "auto", rates: {}, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
     const many = Object.fromEntries(codes.map((c, i) => [c, i / 4]));
     await env.DB.prepare("UPDATE atoms SET revenue_by_currency = ? WHERE site = ?").bind(JSON.stringify(many), site.id).run();
     const decided = await answers(site);
