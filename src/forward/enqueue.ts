@@ -88,6 +88,7 @@ export async function jobsFor(site: SiteRecord, key: string, event: CleanEvent, 
         user_agent: ctx.user_agent,
         user: await platformOf(d).hashUser(ctx.user ?? {}),
         click_ids: clickIdsOf(ctx.click_ids),
+        ...(ctx.consent ? { consent: { ad_user_data: ctx.consent.ad_user_data ?? null, ad_personalization: ctx.consent.ad_personalization ?? null } } : {}),
       },
     });
   }

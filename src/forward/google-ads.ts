@@ -41,6 +41,20 @@ export function conversionDateTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "+00:00");
 }
 
+/**
+ * ClickConversion.consent from the event's `consent`: `{"adUserData": "GRANTED" | "DENIED"}`
+ * (the ConsentStatus enum), only when the advertiser sent `ad_user_data`. An event with
+ * ad_user_data false is never forwarded at all (src/ingest/server.ts), so in practice this says
+ * GRANTED. NOTE: Google's Consent message documents `ad_personalization` as settable "only for
+ * OfflineUserDataJobService and UserDataService", not on a click conversion, so `ad_personalization`
+ * is not sent here. https://developers.google.com/google-ads/api/reference/rpc/v24/Consent
+ * https://developers.google.com/google-ads/api/docs/conversions/upload-clicks
+ */
+export function consentOf(e: ForwardEvent): { adUserData: "GRANTED" | "DENIED" } | null {
+  const data = e.consent?.ad_user_data;
+  return data === true ? { adUserData: "GRANTED" } : data === false ? { adUserData: "DENIED" } : null;
+}
+
 /** One ClickConversion (REST JSON, camelCase). Only one of gclid, gbraid, wbraid may be set: gclid first. */
 export function clickConversion(e: ForwardEvent, customerId: string): Record<string, unknown> {
   const c: Record<string, unknown> = {};
@@ -57,6 +71,8 @@ export function clickConversion(e: ForwardEvent, customerId: string): Record<str
   if (e.user.email) ids.push({ hashedEmail: e.user.email });
   if (e.user.phone) ids.push({ hashedPhoneNumber: e.user.phone });
   if (ids.length > 0) c.userIdentifiers = ids;
+  const consent = consentOf(e);
+  if (consent) c.consent = consent;
   return c;
 }
 
