@@ -1,5 +1,5 @@
 import type { GoogleAdsDestination } from "../schemas/destinations";
-import { hashWith, messageAt, MESSAGE_MAX, postJson, sha256Hex } from "./http";
+import { hashUserBy, messageAt, MESSAGE_MAX, postJson, sha256Hex } from "./http";
 import type { ForwardEvent, ForwardJob, Outcome, Platform, SendContext } from "./types";
 
 /**
@@ -132,14 +132,8 @@ const googleMessage = (text: string, status: number) => messageAt(text, status, 
 export const googleAds: Platform<GoogleAdsDestination> = {
   batchMax: BATCH_MAX,
   maxAgeMs: MAX_AGE_MS,
-  async hashUser(u) {
-    const out: { email?: string; phone?: string } = {};
-    const em = await hashWith(u.email, normaliseEmail);
-    const ph = await hashWith(u.phone, normalisePhone);
-    if (em) out.email = em;
-    if (ph) out.phone = ph;
-    return out;
-  },
+  // Google Ads click conversions take no external id (userIdentifiers: hashed e-mail and phone only).
+  hashUser: (u) => hashUserBy(u, { email: normaliseEmail, phone: normalisePhone }),
   async send(dest, jobs: readonly ForwardJob[], ctx) {
     const cacheKey = await sha256Hex(`${dest.client_id}\u0000${dest.refresh_token}`);
     const base = (ctx.env.GOOGLE_ADS_API_URL || "https://googleads.googleapis.com").replace(/\/+$/, "");
