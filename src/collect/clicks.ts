@@ -56,7 +56,8 @@ export function decodeClicks(k: unknown, nowMs: number): DecodedClicks {
     fields = {};
     for (const [t, name, value] of rows) {
       fields[name] = value;
-      if (name === "fbclid") fbclidAt = t * 1000;
+      // A clock ahead of the collector's never dates a click after the conversion it led to.
+      if (name === "fbclid") fbclidAt = Math.min(t * 1000, nowMs);
     }
   } else if (typeof raw === "object" && raw !== null) {
     fields = raw as Record<string, unknown>;

@@ -144,6 +144,7 @@ describe("decodeClicks", () => {
     expect(decodeClicks([[t - CLICK_MAX_AGE_MS / 1000 - 1, "gclid", "expired"]], now).click_ids).toBeNull();
     expect(decodeClicks([[t - CLICK_MAX_AGE_MS / 1000 + 60, "gclid", "kept"]], now).click_ids).toEqual({ gclid: "kept" });
     expect(decodeClicks(JSON.stringify([[t, "fbclid", "f"]]), now)).toMatchObject({ click_ids: { fbclid: "f" }, fbclid_at: t * 1000 });
+    expect(decodeClicks([[t + 3600, "fbclid", "f"]], now).fbclid_at).toBe(now);
   });
 
   it("refuses more rows than there are click id names", () => {
