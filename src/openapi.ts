@@ -181,6 +181,7 @@ const HIT_DESCRIPTIONS: Record<string, string> = {
   c: "ISO-4217 currency",
   i: "event id (dedup)",
   j: "touch journal (docs/JOURNAL.md)",
+  k: "v1.1: a conversion's ad click ids, for forwarding only, never stored: JSON rows [t, name, value] or a click_ids object (docs/TRACKER.md \"Click ids\")",
   t: "1: a test event (v1.1)",
 };
 // A page may add parameters of its own: they are ignored, not refused.

@@ -4,7 +4,9 @@ import { canonicalName, goalOf } from "../sites/config";
 import { isBotAgent } from "./bot";
 import { deviceOf } from "./device";
 import type { CleanEvent } from "./event";
+import { decodeClicks } from "./clicks";
 import { decodeJournal } from "./journal";
+import type { ClickIds } from "../forward/types";
 import { deriveTouch } from "./landing";
 import { originAllowed } from "./origin";
 import { scrubTouch } from "./scrub-touch";
@@ -35,6 +37,12 @@ export interface CheckedHit {
   problems: Problem[];
   /** `t=1`: a test event, shown in the live view, never stored */
   test: boolean;
+  /** a conversion's click ids (`k`), for forwarding only: never stored */
+  clickIds?: ClickIds | null;
+  /** when its fbclid was seen (unix ms), for Meta's fbc */
+  fbclidAt?: number | null;
+  /** what was left out of an otherwise good hit (a bad click id): reported by debug=1, never a reason to drop the hit */
+  warnings?: Problem[];
 }
 
 /** One field of a hit: a pixel query value or a beacon JSON member. */
@@ -69,6 +77,8 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
   const eventId = ok("i") || null;
   const goal = goalOf(site, name);
   const journey = goal && fields.j !== undefined && fields.j !== null && fields.j !== "" ? attempt(problems, null, () => decodeJournal(fields.j).map(scrubTouch)) : null;
+  // Click ids go with conversions only; a pageview's are ignored.
+  const clicks = goal && fields.k !== undefined && fields.k !== null && fields.k !== "" ? decodeClicks(fields.k, ctx.now) : null;
 
   if (isBotAgent(ctx.userAgent)) problems.push({ code: "bot", message: "The user agent is a bot's; bots are not counted." });
   if (!originAllowed(site.domains, ctx.origin, ctx.referer, typeof fields.u === "string" ? fields.u : null)) {
@@ -97,7 +107,7 @@ export function checkHit(fields: HitFields, site: SiteConfig | null, ctx: HitCon
     country: ctx.country,
     device: deviceOf(ctx.userAgent),
   };
-  return { event, problems, test: ok("t") === true };
+  return { event, problems, test: ok("t") === true, clickIds: clicks?.click_ids ?? null, fbclidAt: clicks?.fbclid_at ?? null, warnings: clicks?.warnings ?? [] };
 }
 
 /** The request side of a browser hit (headers and Cloudflare's coarse country); the IP stays with the caller. */

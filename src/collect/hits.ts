@@ -39,9 +39,12 @@ export function isAccepted(h: BrowserHit): h is BrowserHit & { event: CleanEvent
   return h.problems.length === 0 && h.event !== null && h.site !== null;
 }
 
-/** The validation report of one hit (`debug=1`): the visitor hash is never revealed. */
-export function report(h: CheckedHit): { ok: boolean; errors: Problem[]; event: CleanEvent | null } {
-  return { ok: h.problems.length === 0, errors: h.problems, event: h.event };
+/**
+ * The validation report of one hit (`debug=1`): the visitor hash is never revealed. `warnings`
+ * (only when there are any): what was left out of a hit that is still stored, such as a bad click id.
+ */
+export function report(h: CheckedHit): { ok: boolean; errors: Problem[]; warnings?: Problem[]; event: CleanEvent | null } {
+  return { ok: h.problems.length === 0, errors: h.problems, ...(h.warnings && h.warnings.length > 0 ? { warnings: h.warnings } : {}), event: h.event };
 }
 
 /** The report of a beacon array: every hit's report, plus all errors with their index in front of the field. */

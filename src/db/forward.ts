@@ -42,6 +42,26 @@ export async function claimOutbox(db: D1Database, site: string, destination: str
   return rows?.results ?? [];
 }
 
+/**
+ * Reserves the outbox rows of jobs as they are enqueued, so the status counts them as pending
+ * from then on, not only once the forward queue's consumer claims them. Each row names its job,
+ * so the consumer's claim (claimOutbox) finds it its own; a key that already has a row (a second
+ * copy of the event) is left as it is, and that copy is acknowledged unsent at delivery.
+ */
+export async function reserveOutbox(db: D1Database, jobs: readonly { site: string; destination: string; key: string; job: string }[], now: number): Promise<void> {
+  if (jobs.length === 0) return;
+  await db
+    .prepare(
+      `INSERT INTO forward_outbox (site, destination, event_key, job, state, created_at, updated_at)
+       SELECT j.value ->> 'site', j.value ->> 'destination', j.value ->> 'key', j.value ->> 'job', 'pending', ?1, ?1
+       FROM json_each(?2) AS j
+       WHERE true
+       ON CONFLICT (site, destination, event_key) DO NOTHING`,
+    )
+    .bind(now, JSON.stringify(jobs.map((j) => ({ site: j.site, destination: j.destination, key: j.key, job: j.job }))))
+    .run();
+}
+
 /** Moves pending rows of `keys` to `state`. */
 export function settleStatement(db: D1Database, site: string, destination: string, keys: readonly string[], state: Exclude<OutboxState, "pending">, now: number): D1PreparedStatement {
   return db

@@ -1,6 +1,7 @@
 import type { CleanEvent } from "../collect/event";
 import type { StoredEvent } from "../db/events";
 import type { SiteRecord } from "../db/sites";
+import { reserveOutbox } from "../db/forward";
 import { getSiteCached } from "../sites/cache";
 import { CLICK_ID_KEYS } from "../schemas/server-event";
 import type { Destination } from "../schemas/destinations";
@@ -88,6 +89,7 @@ export async function jobsFor(site: SiteRecord, key: string, event: CleanEvent, 
         user_agent: ctx.user_agent,
         user: await platformOf(d).hashUser(ctx.user ?? {}),
         click_ids: clickIdsOf(ctx.click_ids),
+        ...(ctx.consent ? { consent: { ad_user_data: ctx.consent.ad_user_data ?? null, ad_personalization: ctx.consent.ad_personalization ?? null } } : {}),
       },
     });
   }
@@ -101,6 +103,13 @@ export async function jobsFor(site: SiteRecord, key: string, event: CleanEvent, 
  */
 export async function sendJobs(env: Env, jobs: readonly ForwardJob[]): Promise<void> {
   if (jobs.length === 0) return;
+  // Pending from now on in the status (test events are never in the outbox). A failure here only
+  // delays the count until the consumer's claim, so it never stops the jobs.
+  try {
+    await reserveOutbox(env.DB, jobs.filter((j) => j.test === null), Date.now());
+  } catch (err) {
+    console.error("edgetally: reserving outbox rows failed; the jobs go on", err instanceof Error ? err.message : String(err));
+  }
   const refused: ForwardJob[] = [];
   for (const chunk of sendChunks(jobs)) {
     try {

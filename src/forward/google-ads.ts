@@ -1,5 +1,5 @@
 import type { GoogleAdsDestination } from "../schemas/destinations";
-import { hashWith, messageAt, MESSAGE_MAX, postJson, sha256Hex } from "./http";
+import { hashUserBy, messageAt, MESSAGE_MAX, postJson, sha256Hex } from "./http";
 import type { ForwardEvent, ForwardJob, Outcome, Platform, SendContext } from "./types";
 import { DAY_MS } from "../time/windows";
 
@@ -42,6 +42,20 @@ export function conversionDateTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "+00:00");
 }
 
+/**
+ * ClickConversion.consent from the event's `consent`: `{"adUserData": "GRANTED" | "DENIED"}`
+ * (the ConsentStatus enum), only when the advertiser sent `ad_user_data`. An event with
+ * ad_user_data false is never forwarded at all (src/ingest/server.ts), so in practice this says
+ * GRANTED. NOTE: Google's Consent message documents `ad_personalization` as settable "only for
+ * OfflineUserDataJobService and UserDataService", not on a click conversion, so `ad_personalization`
+ * is not sent here. https://developers.google.com/google-ads/api/reference/rpc/v24/Consent
+ * https://developers.google.com/google-ads/api/docs/conversions/upload-clicks
+ */
+export function consentOf(e: ForwardEvent): { adUserData: "GRANTED" | "DENIED" } | null {
+  const data = e.consent?.ad_user_data;
+  return data === true ? { adUserData: "GRANTED" } : data === false ? { adUserData: "DENIED" } : null;
+}
+
 /** One ClickConversion (REST JSON, camelCase). Only one of gclid, gbraid, wbraid may be set: gclid first. */
 export function clickConversion(e: ForwardEvent, customerId: string): Record<string, unknown> {
   const c: Record<string, unknown> = {};
@@ -58,6 +72,8 @@ export function clickConversion(e: ForwardEvent, customerId: string): Record<str
   if (e.user.email) ids.push({ hashedEmail: e.user.email });
   if (e.user.phone) ids.push({ hashedPhoneNumber: e.user.phone });
   if (ids.length > 0) c.userIdentifiers = ids;
+  const consent = consentOf(e);
+  if (consent) c.consent = consent;
   return c;
 }
 
@@ -117,14 +133,8 @@ const googleMessage = (text: string, status: number) => messageAt(text, status, 
 export const googleAds: Platform<GoogleAdsDestination> = {
   batchMax: BATCH_MAX,
   maxAgeMs: MAX_AGE_MS,
-  async hashUser(u) {
-    const out: { email?: string; phone?: string } = {};
-    const em = await hashWith(u.email, normaliseEmail);
-    const ph = await hashWith(u.phone, normalisePhone);
-    if (em) out.email = em;
-    if (ph) out.phone = ph;
-    return out;
-  },
+  // Google Ads click conversions take no external id (userIdentifiers: hashed e-mail and phone only).
+  hashUser: (u) => hashUserBy(u, { email: normaliseEmail, phone: normalisePhone }),
   async send(dest, jobs: readonly ForwardJob[], ctx) {
     const cacheKey = await sha256Hex(`${dest.client_id}\u0000${dest.refresh_token}`);
     const base = (ctx.env.GOOGLE_ADS_API_URL || "https://googleads.googleapis.com").replace(/\/+$/, "");

@@ -1,4 +1,4 @@
-import type { Outcome, SendContext } from "./types";
+import type { HashedUser, Outcome, RawUser, SendContext } from "./types";
 
 /** Longest platform message kept (forward_status.last_error_message). */
 export const MESSAGE_MAX = 500;
@@ -19,6 +19,28 @@ export async function hashWith(value: string | null | undefined, normalise: (s: 
   if (isSha256(t)) return t.toLowerCase();
   const n = normalise(t);
   return n === "" ? undefined : sha256Hex(n);
+}
+
+/** One platform's normalisation of each user field before hashing (its documented rules). */
+export interface UserRules {
+  email: (s: string) => string;
+  phone: (s: string) => string;
+  external_id?: (s: string) => string;
+}
+
+/**
+ * The user fields normalised by `rules` and SHA-256-hashed (hashWith), only those that are
+ * present and not empty after normalising; external_id only where the platform takes it.
+ */
+export async function hashUserBy(u: RawUser, rules: UserRules): Promise<HashedUser> {
+  const out: HashedUser = {};
+  const email = await hashWith(u.email, rules.email);
+  const phone = await hashWith(u.phone, rules.phone);
+  const id = rules.external_id ? await hashWith(u.external_id, rules.external_id) : undefined;
+  if (email) out.email = email;
+  if (phone) out.phone = phone;
+  if (id) out.external_id = id;
+  return out;
 }
 
 /** The answer of one request, as the outbox needs it: 2xx delivered; 408, 429 and 5xx retried; other 4xx permanent. */

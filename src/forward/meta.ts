@@ -1,5 +1,5 @@
 import type { MetaDestination } from "../schemas/destinations";
-import { hashWith, messageAt, postJson } from "./http";
+import { hashUserBy, messageAt, postJson } from "./http";
 import type { ForwardEvent, Platform } from "./types";
 import { DAY_MS } from "../time/windows";
 
@@ -60,16 +60,7 @@ export function metaEvent(e: ForwardEvent): Record<string, unknown> {
 export const meta: Platform<MetaDestination> = {
   batchMax: BATCH_MAX,
   maxAgeMs: MAX_AGE_MS,
-  async hashUser(u) {
-    const out: { email?: string; phone?: string; external_id?: string } = {};
-    const em = await hashWith(u.email, normaliseEmail);
-    const ph = await hashWith(u.phone, normalisePhone);
-    const id = await hashWith(u.external_id, normaliseExternalId);
-    if (em) out.email = em;
-    if (ph) out.phone = ph;
-    if (id) out.external_id = id;
-    return out;
-  },
+  hashUser: (u) => hashUserBy(u, { email: normaliseEmail, phone: normalisePhone, external_id: normaliseExternalId }),
   async send(dest, jobs, ctx) {
     const base = (ctx.env.META_API_URL || "https://graph.facebook.com").replace(/\/+$/, "");
     const test = jobs[0]!.test;

@@ -1,5 +1,5 @@
 import type { TiktokDestination } from "../schemas/destinations";
-import { hashWith, MESSAGE_MAX, postJson } from "./http";
+import { hashUserBy, MESSAGE_MAX, postJson } from "./http";
 import type { ForwardEvent, Outcome, Platform } from "./types";
 import { DAY_MS } from "../time/windows";
 
@@ -66,16 +66,7 @@ export function tiktokOutcome(status: number, text: string): Outcome {
 export const tiktok: Platform<TiktokDestination> = {
   batchMax: BATCH_MAX,
   maxAgeMs: MAX_AGE_MS,
-  async hashUser(u) {
-    const out: { email?: string; phone?: string; external_id?: string } = {};
-    const em = await hashWith(u.email, normaliseEmail);
-    const ph = await hashWith(u.phone, normalisePhone);
-    const id = await hashWith(u.external_id, normaliseExternalId);
-    if (em) out.email = em;
-    if (ph) out.phone = ph;
-    if (id) out.external_id = id;
-    return out;
-  },
+  hashUser: (u) => hashUserBy(u, { email: normaliseEmail, phone: normalisePhone, external_id: normaliseExternalId }),
   async send(dest, jobs, ctx) {
     const base = (ctx.env.TIKTOK_API_URL || "https://business-api.tiktok.com").replace(/\/+$/, "");
     const test = jobs[0]!.test;

@@ -31,6 +31,14 @@ export interface ForwardContext {
   user_agent: string | null;
   user?: RawUser | null;
   click_ids?: ClickIds | null;
+  /** the ServerEvent's `consent` (v1.1), passed to platforms that take it (Google Ads) */
+  consent?: Consent | null;
+}
+
+/** The visitor's ad consent as the advertiser sent it (CONTRACT.md v1.1 `consent`); absent fields are unknown. */
+export interface Consent {
+  ad_user_data?: boolean | null;
+  ad_personalization?: boolean | null;
 }
 
 /** A touch as forwarded to a webhook. */
@@ -61,6 +69,8 @@ export interface ForwardEvent {
   /** hashed by this destination's platform rules */
   user: HashedUser;
   click_ids: ClickIds;
+  /** present only when the advertiser sent consent (older jobs in the queue have none) */
+  consent?: Consent;
 }
 
 /** A forward queue message: one event for one destination. */

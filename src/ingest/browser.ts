@@ -9,6 +9,8 @@ import { knownLiveSessionUntil } from "../live/session";
 import { newMessageId } from "./message";
 import { enqueue } from "./producer";
 import { destinationsFor, forwardWritten } from "../forward/enqueue";
+import { fbcOf } from "../forward/meta";
+import type { ClickIds } from "../forward/types";
 import { handOffTestEvents } from "./test-events";
 
 /**
@@ -53,20 +55,31 @@ export async function storeHits(env: Env, hits: readonly BrowserHit[], ip: strin
   const passed = hits.filter(isAccepted);
   const tests = passed.filter((h) => h.test);
   for (const site of new Set(tests.map((h) => h.site))) {
-    await handOffTestEvents(env, site, tests.filter((h) => h.site === site).map((h) => ({ event: h.event, client: { ip, userAgent } })));
+    await handOffTestEvents(env, site, tests.filter((h) => h.site === site).map((h) => ({ event: h.event, client: { ip, userAgent }, extras: { click_ids: hitClickIds(h) } })));
   }
   const items = await Promise.all(
-    passed.filter((h) => !h.test).map(async ({ event, site }) => ({
+    passed.filter((h) => !h.test).map(async (h) => ({
       id: newMessageId(),
       event: {
-        ...event,
-        visitor: await hitVisitor(env.DB, event, site, ip, userAgent),
-        event_id: await protectEventId(site.secret, event.event_id),
+        ...h.event,
+        visitor: await hitVisitor(env.DB, h.event, h.site, ip, userAgent),
+        event_id: await protectEventId(h.site.secret, h.event.event_id),
       },
-      // A conversion some destination forwards carries the request's identifiers in its queue
-      // message, for the consumer to forward once it is stored (docs/FORWARDING.md); never written.
-      ...(destinationsFor(site, event.name).length > 0 ? { forward: { event_id: event.event_id, ip, user_agent: userAgent } } : {}),
+      // A conversion some destination forwards carries the request's identifiers (and its click
+      // ids) in its queue message, for the consumer to forward once it is stored
+      // (docs/FORWARDING.md); never written to D1.
+      ...(destinationsFor(h.site, h.event.name).length > 0 ? { forward: { event_id: h.event.event_id, ip, user_agent: userAgent, click_ids: hitClickIds(h) } } : {}),
     })),
   );
   if (items.length > 0) await enqueue({ DB: env.DB, QUEUE: env.QUEUE, forward: (stored, duplicates) => forwardWritten(env, stored, duplicates) }, items);
+}
+
+/**
+ * A conversion's click ids as forwarding takes them: the tracker's fbclid becomes Meta's fbc with
+ * the time the tracker saw it (Meta's creationTime), unless the page sent an fbc of its own.
+ */
+function hitClickIds(h: BrowserHit): ClickIds | null {
+  const ids = h.clickIds;
+  if (!ids) return null;
+  return ids.fbclid && !ids.fbc && h.fbclidAt !== null && h.fbclidAt !== undefined ? { ...ids, fbc: fbcOf(ids.fbclid, h.fbclidAt) } : ids;
 }

@@ -100,7 +100,7 @@ export async function ingestChecked(db: D1Database, site: SiteRecord, events: re
       site,
       key: item.event.event_id ?? item.id,
       event: item.event,
-      forward: { event_id: event.event_id, ip: client?.ip ?? null, user_agent: client?.userAgent ?? null, user: extras.user ?? null, click_ids: extras.click_ids ?? null },
+      forward: { event_id: event.event_id, ip: client?.ip ?? null, user_agent: client?.userAgent ?? null, user: extras.user ?? null, click_ids: extras.click_ids ?? null, consent: extras.consent ?? null },
     });
   });
   return {

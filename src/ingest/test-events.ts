@@ -26,7 +26,7 @@ export async function handOffTestEvents(env: Env, site: SiteRecord, events: read
     site,
     forwarded.map((t) => ({
       event: t.event,
-      forward: { event_id: t.event.event_id, ip: t.client?.ip ?? null, user_agent: t.client?.userAgent ?? null, user: t.extras?.user ?? null, click_ids: t.extras?.click_ids ?? null },
+      forward: { event_id: t.event.event_id, ip: t.client?.ip ?? null, user_agent: t.client?.userAgent ?? null, user: t.extras?.user ?? null, click_ids: t.extras?.click_ids ?? null, consent: t.extras?.consent ?? null },
     })),
   );
 }

@@ -6,7 +6,7 @@ import { say } from "./issues";
  * A browser hit: the pixel's query parameters (`/p.gif?s=…`) or one object of a beacon (`/e`),
  * CONTRACT.md "Collection". A page may add parameters of its own (cache busters): `hitFields`
  * leaves them out, so they are ignored. `s` (the site) is read before this, to find the site; `j` (the touch journal) is
- * decoded by collect/journal.ts, and only for conversions.
+ * decoded by collect/journal.ts and `k` (click ids) by collect/clicks.ts, both only for conversions.
  */
 export const Hit = v.strictObject({
   s: v.string(),
@@ -17,6 +17,8 @@ export const Hit = v.strictObject({
   c: EventCurrency,
   i: EventId,
   j: v.optional(v.unknown()),
+  /** v1.1: a conversion's ad click ids, for forwarding only; decoded by collect/clicks.ts, and only for conversions. */
+  k: v.optional(v.unknown()),
   /** v1.1: a test event (`t=1` on the pixel, `"t": 1` in a beacon); never stored as a hit. */
   t: v.pipe(
     v.optional(v.picklist([0, 1, "0", "1", ""], say("invalid_test", "`t` is 1 for a test event, else 0 or absent."))),

@@ -34,8 +34,11 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the Worker with `wrangler dev` on a fresh local D1; resolves once /t.js answers. */
-export async function startWorker() {
+/**
+ * Starts the Worker with `wrangler dev` on a fresh local D1; resolves once /t.js answers. `vars`:
+ * more Worker variables (`--var NAME:value`), e.g. the platforms' URLs for forwarding tests.
+ */
+export async function startWorker(vars = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "edgetally-browser-"));
   // EDGETALLY_DEV_PORT: a port of one's own where several people share a machine; else any free port.
   const port = Number(process.env.EDGETALLY_DEV_PORT) || (await freePort());
@@ -43,7 +46,7 @@ export async function startWorker() {
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { cwd: ROOT, env: ENV });
   const child = spawn(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort())],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), "--show-interactive-dev-session=false", "--inspector-port", String(await freePort())],
     { cwd: ROOT, env: ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";

@@ -80,4 +80,22 @@ describe("Google Ads: google-ads-api (its google-ads-node protos)", () => {
     assert.equal((await googleAds.hashUser({ email: "jane.doe@example.com" })).email, sha("jane.doe@example.com"));
     assert.equal((await googleAds.hashUser({ phone: "+1 (650) 555-1212" })).phone, sha("+16505551212"));
   });
+
+  it("sends the ServerEvent's consent as ClickConversion.consent (adUserData, a ConsentStatus the SDK knows); ad_personalization is not a click conversion's field", async () => {
+    const { clickConversion } = await load("google-ads.ts");
+    const e = (consent) => ({ event_id: "g-2", goal: "purchase", name: "987654", time: 1795900000, value: 80, currency: "USD", url: null, touch: null, ip: null, user_agent: null, user: {}, click_ids: { gbraid: "GB-1" }, ...(consent ? { consent } : {}) });
+    const granted = clickConversion(e({ ad_user_data: true, ad_personalization: false }), "1234567890");
+    assert.deepEqual(granted.consent, { adUserData: "GRANTED" });
+    assert.deepEqual(clickConversion(e({ ad_user_data: false }), "1234567890").consent, { adUserData: "DENIED" });
+    assert.equal(clickConversion(e({ ad_personalization: true }), "1234567890").consent, undefined);
+    assert.equal(clickConversion(e(null), "1234567890").consent, undefined);
+    const snake = (x) => (Array.isArray(x) ? x.map(snake) : x && typeof x === "object" ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)])) : x);
+    const proto = snake({ conversions: [granted], partialFailure: true });
+    // Enum names become their numbers in fromObject; an unknown name would be refused by verify.
+    const message = Request.fromObject(proto);
+    assert.equal(Request.verify(message), null);
+    const ConsentStatus = google.ads.googleads[version].enums.ConsentStatusEnum.ConsentStatus;
+    assert.equal(message.conversions[0].consent.ad_user_data, ConsentStatus.GRANTED);
+    assert.deepEqual(Request.toObject(message, { defaults: false, longs: Number, enums: String }), proto);
+  });
 });
