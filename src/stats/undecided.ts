@@ -12,7 +12,7 @@ import { addCell, converted, emptySums, type Sums } from "./figures";
  * The days the rollup has not marked for the site's k yet (a roll under way, a change of k),
  * decided in the Worker exactly as the rollup will mark them (rollup/release.ts withMarks:
  * privacy/hierarchy.ts at the day grain, the `(macro)` goal's views shaping) and summed by the
- * rules the SQL of db/stats.ts readDecided applies to stored marks — so a range answers the same
+ * rules the SQL of db/stats.ts readDecidedRows applies to stored marks — so a range answers the same
  * whichever of its days are marked (test/stats/decided.test.ts compares the two, byte for byte).
  */
 
