@@ -264,3 +264,43 @@ CREATE TABLE forward_status (
   last_error_message TEXT,                   -- the platform's message, as it answered
   PRIMARY KEY (site, destination)
 ) WITHOUT ROWID;
+
+-- Sums of each calendar month's marked atoms (migration 0010; docs/SCALING.md "Month sums"):
+-- kinds row, pool, total, day, coarse, suppressed; currency '' = counts, 'XYZ' = that currency's amounts.
+CREATE TABLE month_sums (
+  site        TEXT NOT NULL,
+  month       TEXT NOT NULL,               -- 'YYYY-MM'
+  goal        TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  day         TEXT NOT NULL DEFAULT '',
+  grain       INTEGER NOT NULL DEFAULT 0,
+  source      TEXT NOT NULL DEFAULT '',
+  medium      TEXT NOT NULL DEFAULT '',
+  campaign    TEXT NOT NULL DEFAULT '',
+  content     TEXT NOT NULL DEFAULT '',
+  term        TEXT NOT NULL DEFAULT '',
+  currency    TEXT NOT NULL DEFAULT '',
+  clicks      INTEGER NOT NULL DEFAULT 0,
+  visitors    INTEGER NOT NULL DEFAULT 0,
+  conversions INTEGER NOT NULL DEFAULT 0,
+  credit      REAL NOT NULL DEFAULT 0,
+  revenue     REAL NOT NULL DEFAULT 0,
+  suppressed  INTEGER NOT NULL DEFAULT 0,
+  withheld    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (site, month, model, goal, kind, day, grain, source, medium, campaign, content, term, currency)
+) WITHOUT ROWID;
+-- What a month's sums were built from: every rolled day of the month marked for k with one
+-- privacy.period (`period`), `days` of them,
+-- `stamp` the sum of their updated_at, `currencies` the codes met (JSON array). A read uses the
+-- sums only while rollup_days still says exactly that, for the site's k and currency.
+CREATE TABLE month_sums_state (
+  site       TEXT NOT NULL,
+  month      TEXT NOT NULL,
+  k          INTEGER NOT NULL,
+  period     TEXT,                          -- the days' release_period: 'auto', or NULL (privacy.period "day")
+  days       INTEGER NOT NULL,
+  stamp      INTEGER NOT NULL,
+  currencies TEXT NOT NULL,
+  PRIMARY KEY (site, month)
+) WITHOUT ROWID;

@@ -2,14 +2,17 @@
 // JSON route on the same runtime.
 //
 //   1. migrations into a temp --persist-to dir; `wrangler dev`; a site through the admin API
-//   2. with wrangler stopped: 365 days × 1,000 campaigns of atoms (goal "(macro)", model
-//      last_click; BENCH_MODELS=3 adds first_click and linear) written straight into the local
+//   2. with wrangler stopped: 365 days × 1,000 campaigns × 5 contents of atoms (goal "(macro)", model
+//      last_click; BENCH_MODELS=3 adds first_click and linear; BENCH_CONTENTS=1 gives campaign
+//      atoms only, as before contents) written straight into the local
 //      D1's SQLite file with node:sqlite, in one transaction
 //      and a rollup_days row per day without release marks (as days rolled before migration 0003)
 //   3. `wrangler dev --test-scheduled` again; per query: warm-up, then up to BENCH_SAMPLES
 //      sequential requests (or BENCH_QUERY_SECONDS), p50 and p99, and their ratio to the trivial
 //      route's — first with every day released in the Worker, then after the cron (/__scheduled)
-//      has marked the release of every day, so the API sums them in SQL (docs/PRIVACY.md)
+//      has marked the release of every day, so the API sums them in SQL (docs/PRIVACY.md), first
+//      from atoms only (the month sums deleted), then after the next cron run rebuilt them
+//      (docs/SCALING.md "Month sums"); prints the year / 30-day and year / trivial-route ratios
 //
 // It prints; it asserts nothing. The machine it runs on may be shared: say so next to the figures.
 import path from "node:path";
@@ -17,6 +20,7 @@ import { cleanUp, d1File, fmt, migrate, percentile, startDev, tableBytes, tempDi
 
 const DAYS = 365;
 const CAMPAIGNS = 1000;
+const CONTENTS = Math.max(1, Number(process.env.BENCH_CONTENTS ?? 5));
 const MODELS = ["last_click", "first_click", "linear"].slice(0, Math.max(1, Math.min(3, Number(process.env.BENCH_MODELS ?? 1))));
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const QUERY_SECONDS = Number(process.env.BENCH_QUERY_SECONDS ?? 30);
@@ -49,8 +53,8 @@ async function loadAtoms(file, days) {
   const db = new DatabaseSync(file);
   const before = await tableBytes(file, ["atoms"]);
   const insert = db.prepare(
-    `INSERT INTO atoms (site, day, source, medium, campaign, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency)
-     VALUES (?, ?, ?, ?, ?, '(macro)', ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO atoms (site, day, source, medium, campaign, content, goal, model, clicks, visitors, conversions, credit, revenue, revenue_by_currency)
+     VALUES (?, ?, ?, ?, ?, ?, '(macro)', ?, ?, ?, ?, ?, ?, ?)`,
   );
   const rand = prng(42);
   const started = performance.now();
@@ -62,14 +66,18 @@ async function loadAtoms(file, days) {
     // A few big campaigns, a long tail of small ones (many under k, so pooling has work to do).
     const scale = c < 20 ? 400 : c < 200 ? 40 : 6;
     for (const day of days) {
-      const visitors = Math.floor(rand() * scale);
-      const clicks = rand() < 0.3 ? Math.floor(visitors * 1.2) : 0;
-      const conversions = Math.floor(visitors * 0.03 + rand());
-      for (const model of MODELS) {
-        const credit = model === "linear" ? conversions * 0.7 : conversions;
-        const revenue = Math.round(credit * 4990) / 100;
-        insert.run(SITE, day, source, medium, campaign, model, clicks, visitors, conversions, credit, revenue, JSON.stringify({ USD: revenue }));
-        rows++;
+      // Each content (ad) a share of the campaign's traffic: the first ones large, the last small.
+      for (let j = 0; j < CONTENTS; j++) {
+        const content = CONTENTS === 1 ? "(none)" : `ad-${j + 1}`;
+        const visitors = Math.floor((rand() * scale * 2) / (j + 2));
+        const clicks = rand() < 0.3 ? Math.floor(visitors * 1.2) : 0;
+        const conversions = Math.floor(visitors * 0.03 + rand());
+        for (const model of MODELS) {
+          const credit = model === "linear" ? conversions * 0.7 : conversions;
+          const revenue = Math.round(credit * 4990) / 100;
+          insert.run(SITE, day, source, medium, campaign, content, model, clicks, visitors, conversions, credit, revenue, JSON.stringify({ USD: revenue }));
+          rows++;
+        }
       }
     }
   }
@@ -118,6 +126,23 @@ async function markedDays(file) {
   return n;
 }
 
+/** Months with sums built (month_sums_state rows) of the site. */
+async function summedMonths(file) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(file, { readOnly: true });
+  const { n } = db.prepare(`SELECT COUNT(*) AS n FROM month_sums_state WHERE site = ?`).get(SITE);
+  db.close();
+  return Number(n);
+}
+
+/** Deletes the site's month sums' state (beside the running wrangler): reads then use atoms only. */
+async function dropSums(file) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(file, { timeout: 10_000 });
+  db.prepare(`DELETE FROM month_sums_state WHERE site = ?`).run(SITE);
+  db.close();
+}
+
 async function measure(url, headers, WARMUP = 3) {
   const times = [];
   let status = 0;
@@ -138,7 +163,7 @@ async function measure(url, headers, WARMUP = 3) {
 async function main() {
   const work = tempDir("api");
   const persist = path.join(work, "state");
-  console.log(`edgetally API benchmark — ${DAYS} days × ${CAMPAIGNS} campaigns × ${MODELS.length} model(s) of atoms (work dir ${work})`);
+  console.log(`edgetally API benchmark — ${DAYS} days × ${CAMPAIGNS} campaigns × ${CONTENTS} content(s) × ${MODELS.length} model(s) of atoms (work dir ${work})`);
   await migrate(persist);
 
   let dev = await startDev({ persistTo: persist, vars: { ADMIN_TOKEN: ADMIN }, logFile: path.join(work, "dev1.log") });
@@ -163,7 +188,8 @@ async function main() {
   const loaded = await loadAtoms(file, days);
   console.log(`loaded ${fmt(loaded.rows)} atoms in ${fmt(loaded.ms / 1000, 1)} s; they take ${fmt(loaded.bytes)} bytes with the primary key → ${fmt(loaded.bytes / loaded.rows, 1)} bytes/atom allocated, ${fmt(loaded.usedPerRow, 1)} used`);
 
-  for (const [label, from] of [["30 days", from30], ["365 days", from365]]) {
+  // BENCH_FLOOR=0 skips the floor (minutes for a year of contents).
+  for (const [label, from] of process.env.BENCH_FLOOR === "0" ? [] : [["30 days", from30], ["365 days", from365]]) {
     const floor = await sqlFloor(file, from, to);
     console.log(`SQL floor of the in-Worker release, ${label}: reading the view and the traffic reference (${fmt(floor.rows)} rows) takes ${fmt(floor.p50, 1)} ms in node:sqlite on the same file`);
   }
@@ -189,8 +215,10 @@ async function main() {
     console.log(`${line("/openapi.json", openapi)}`);
     const run = async (list) => {
       const bodies = [];
+      run.last = {};
       for (const [name, url] of list) {
         const m = await measure(url, auth);
+        run.last[name] = m;
         console.log(`${line(name, m)}  ×${fmt(m.p50 / baseline.p50, 1)} p50, ×${fmt(m.p99 / baseline.p99, 1)} p99 of baseline`);
         if (m.status !== 200) console.log(`  NOTE: answered ${m.status}, not 200 — the figure measures the error path`);
         bodies.push(await (await fetch(url, { headers: auth })).text());
@@ -210,12 +238,42 @@ async function main() {
       await res.arrayBuffer();
     }
     console.log(`-- the cron marked ${fmt(marked)} of ${DAYS} days in ${runs} scheduled run(s), ${fmt((performance.now() - t0) / 1000, 1)} s: released at rollup time, summed in SQL`);
+    // The cron rebuilt the month sums after marking; drop them to time the atoms-only read first.
+    await dropSums(file);
+    console.log(`-- month sums dropped: every marked day read from its atoms`);
     const fast = await run(cases);
     slow.forEach((body, i) => {
       if (body !== fast[i]) console.log(`  NOTE: "${slowCases[i][0]}" answered differently before and after the marks`);
     });
+    const fastTimes = run.last;
+    let sumRuns = 0;
+    const t1 = performance.now();
+    const months = new Set(days.map((d) => d.slice(0, 7))).size;
+    while ((await summedMonths(file)) < months && sumRuns < 10) {
+      sumRuns++;
+      await (await fetch(`${dev.url}/__scheduled?cron=${encodeURIComponent("7 * * * *")}`)).arrayBuffer();
+    }
+    const sums = await tableBytes(file, ["month_sums", "atoms"]);
+    console.log(
+      `-- the cron rebuilt the sums of ${fmt(await summedMonths(file))} months in ${sumRuns} run(s), ${fmt((performance.now() - t1) / 1000, 1)} s: ` +
+        `${fmt(sums.month_sums.rows)} rows, ${fmt(sums.month_sums.bytes)} bytes (${fmt(sums.month_sums.perRow, 1)} bytes/row) beside ${fmt(sums.atoms.rows)} atoms in ${fmt(sums.atoms.bytes)} bytes`,
+    );
+    const summed = await run(cases);
+    fast.forEach((body, i) => {
+      if (body !== summed[i]) console.log(`  NOTE: "${cases[i][0]}" answered differently from the month sums than from the atoms`);
+    });
+    const summedTimes = run.last;
     const again = await measure(`${dev.url}/no-such-route`, {});
     console.log(`${line("baseline again, after the queries", again)}`);
+    // Issue 10 item 6's goals: a year ≤ 3× the 30-day range, and ≤ 30× the trivial route (p50).
+    const month = summedTimes["group=campaign, 30 days"].p50;
+    console.log(`\nratios (p50), group=campaign:            atoms only   with month sums   goal`);
+    for (const name of ["group=campaign, 365 days", "group=day, 365 days", "group=source, 365 days"]) {
+      const a = fastTimes[name].p50;
+      const b = summedTimes[name].p50;
+      console.log(`  ${name.padEnd(26)} / 30 days   ${fmt(a / fastTimes["group=campaign, 30 days"].p50, 2).padStart(8)}   ${fmt(b / month, 2).padStart(15)}   ≤ 3`);
+      console.log(`  ${name.padEnd(26)} / trivial   ${fmt(a / baseline.p50, 1).padStart(8)}   ${fmt(b / baseline.p50, 1).padStart(15)}   ≤ 30`);
+    }
     console.log(`\n(ranges ${from30}…${to} and ${from365}…${to}; ratios are to the first baseline; the machine may be shared, so compare ratios, not milliseconds)`);
   } finally {
     await dev.stop();

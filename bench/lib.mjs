@@ -113,7 +113,8 @@ export function d1File(persistTo) {
  * Returns its base URL and a stop() that ends the process group it started (and only that).
  */
 export async function startDev({ config = "wrangler.toml", persistTo, vars = {}, logFile, cwd = ROOT, extraArgs = [] }) {
-  const port = await freePort();
+  // BENCH_PORT: a port of one's own on a shared machine (the inspector still takes a free one).
+  const port = Number(process.env.BENCH_PORT) || (await freePort());
   const inspector = await freePort();
   const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false", "--log-level", "warn"];
   if (persistTo) args.push("--persist-to", persistTo);

@@ -62,7 +62,7 @@ export async function readRates(db: D1Database, from: string, to: string, curren
  * SQL for the factor converting currency `from` into `to` on the day in column `dayColumn`: the
  * rule of fx/convert.ts fxOf (latest day on or before, within FX_LOOKBACK_DAYS, quoting both),
  * NULL where unknown. One seek on the (currency, day) key per evaluation.
- * NOTE: the codes are written into the SQL, not bound (see db/stats.ts readDecided): callers pass
+ * NOTE: the codes are written into the SQL, not bound (see db/stats.ts atomSums): callers pass
  * only codes of exactly three capital letters, checked here again.
  */
 export function factorSql(from: string, to: string, dayColumn: string): string {

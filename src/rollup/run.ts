@@ -7,6 +7,7 @@ import { addDays, dayOf } from "../time/day";
 import { QueryBudget, ROLLUP_QUERIES } from "./budget";
 import { rollupDay } from "./day";
 import { remarkStaleDays } from "./release";
+import { refreshStaleMonths } from "./sums";
 import { DEDUP_WINDOW_MS, HOUR_MS } from "../time/windows";
 import { daysToRoll, oldestKeptDay, orderWork, rerollWindow, retentionDays, type PlannedDay } from "./plan";
 
@@ -32,6 +33,8 @@ export interface RollupSummary {
   events: number;
   /** rolled days whose release marks were redone for the site's current k (rollup/release.ts) */
   remarked: number;
+  /** months whose sums were rebuilt after their marks changed (rollup/sums.ts) */
+  summed: number;
   purged: { events: number; salts: number; dedup: number; dead_letters: number; link_visitors: number; tombstones: number; erased_again: number };
   /** days that stopped at their share of the budget; the next run continues them */
   unfinished: number;
@@ -53,7 +56,8 @@ interface Work extends PlannedDay {
  * One scheduled run (docs/ROLLUP.md): plans every site at once (a few queries for all of them),
  * then rolls up unfinished rolls, finished days never rolled, the re-roll window's days where
  * anything changed, and each site's today so far — in that order, so work in progress always
- * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
+ * finishes; then re-marks the release of days marked for another k (rollup/release.ts); then rebuilds the
+ * month sums those marks changed (rollup/sums.ts); then the retention purges (raw events of rolled days past RAW_RETENTION_DAYS,
  * expired salts, dedup rows older than 48 h, dead letters older than 30 days, link click visitors
  * of finished days, tombstones older than 14 days, and once more the rows of sites erased in the
  * last 2 hours) on queries kept back for them. Each day gets at most
@@ -65,7 +69,7 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
   const db = env.DB;
   const max = opts.maxQueries ?? ROLLUP_QUERIES;
   const budget = new QueryBudget(max, Math.min(PURGE_QUERIES, Math.floor(max / 4)));
-  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, purged: { events: 0, salts: 0, dedup: 0, dead_letters: 0, link_visitors: 0, tombstones: 0, erased_again: 0 }, unfinished: 0, failed: 0, complete: true, queries: 0 };
+  const summary: RollupSummary = { sites: 0, days: 0, atoms: 0, events: 0, remarked: 0, summed: 0, purged: { events: 0, salts: 0, dedup: 0, dead_letters: 0, link_visitors: 0, tombstones: 0, erased_again: 0 }, unfinished: 0, failed: 0, complete: true, queries: 0 };
   const retention = retentionDays(env.RAW_RETENTION_DAYS);
 
   budget.take(1);
@@ -103,6 +107,12 @@ export async function runRollup(env: Env, now: number, opts: RollupOptions = {})
     const n = await remarkStaleDays(db, sites, budget, undefined, opts.atomsPerStatement, now);
     if (n === null) summary.complete = false;
     else summary.remarked = n;
+  }
+  // After every mark this run wrote: the months they changed get their sums rebuilt.
+  if (sites.length > 0 && budget.left > 0) {
+    const n = await refreshStaleMonths(db, sites, budget);
+    if (n === null) summary.complete = false;
+    else summary.summed = n;
   }
 
   budget.release();

@@ -1,9 +1,8 @@
 import type { IRequest } from "itty-router";
-import { readFunnelDays, readStatsData } from "../db/stats";
 import { requireReadKey } from "../http/auth";
 import { periodOf } from "../sites/config";
 import { json } from "../http/errors";
-import { releaseFunnel } from "../stats/funnel";
+import { noStatsData, readFunnel, readStats } from "../stats/read";
 import { acceptsCsv, parseFunnelQuery, parseStatsQuery, requireSiteParam, window } from "../stats/query";
 import { buildStats, statsCsv } from "../stats/report";
 
@@ -13,7 +12,7 @@ export async function getStats(req: IRequest, env: Env): Promise<Response> {
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const query = parseStatsQuery(params, site, acceptsCsv(req.headers.get("accept")));
   const { provisional, answered: r } = window(query, Date.now(), site.timezone, site.privacy.final_only);
-  const data = r ? await readStatsData(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency, periodOf(site)) : { decided: new Map(), undecided: [], spend: [], rates: [], updatedAt: null };
+  const data = r ? await readStats(env.DB, site.id, query, r.from, r.to, site.privacy.k, site.currency, periodOf(site)) : noStatsData();
   const answer = buildStats({ site, query, provisional, ...data, answered: r });
   if (query.format === "json") return json(answer);
   return new Response(statsCsv(answer), {
@@ -31,8 +30,7 @@ export async function getFunnel(req: IRequest, env: Env): Promise<Response> {
   const { config: site } = await requireReadKey(req, env, requireSiteParam(params));
   const { funnel, ...range } = parseFunnelQuery(params, site);
   const { provisional, answered: r } = window(range, Date.now(), site.timezone, site.privacy.final_only);
-  const rows = r ? await readFunnelDays(env.DB, site.id, funnel.name, r.from, r.to) : [];
-  const released = releaseFunnel(funnel.steps, rows, site.privacy.k);
+  const released = await readFunnel(env.DB, site.id, funnel, r, site.privacy.k);
   return json({
     site: site.id,
     from: range.from,

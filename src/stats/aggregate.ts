@@ -23,7 +23,7 @@ export interface PartialPeriod {
   grain: Grain;
 }
 
-/** A row of a view's decided days, summed in SQL (db/stats.ts readDecided). */
+/** A row of a view's decided days, summed from SQL rows (stats/decided.ts sumDecided). */
 export interface DecidedRow {
   key: RowKey;
   sums: Sums;

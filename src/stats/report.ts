@@ -18,7 +18,7 @@ export interface StatsInput {
   query: StatsQuery;
   /** days of the range inside the re-roll window (stats/query.ts window) */
   provisional: string[];
-  /** the days released at rollup time, summed in SQL, per goal (db/stats.ts readDecided) */
+  /** the days released at rollup time, summed per goal (stats/read.ts readDecided) */
   decided: ReadonlyMap<string, DecidedView>;
   /** the other days: every atom of every view (db/stats.ts readUndecided), marked in the Worker */
   undecided: readonly Leaf[];

@@ -14,7 +14,7 @@ import { spendCells, type SpendAtom } from "./spend";
  * k or period, an "auto" month not re-marked since its last roll), decided in the Worker exactly as
  * the rollup will mark them (rollup/release.ts markOptions: privacy/hierarchy.ts with the site's
  * period — whole months for "auto" — the `(macro)` goal's views shaping) and summed by the
- * rules the SQL of db/stats.ts readDecided applies to stored marks — so a range answers the same
+ * rules the SQL of db/stats.ts readDecidedRows applies to stored marks — so a range answers the same
  * whichever of its days are marked (test/stats/decided.test.ts compares the two, byte for byte).
  */
 

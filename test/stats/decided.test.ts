@@ -3,10 +3,12 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TRAFFIC_VIEW, upsertAtomStatements, type Atom } from "../../src/db/atoms";
-import { readDecided, readUndecided } from "../../src/db/stats";
+import { readUndecided } from "../../src/db/stats";
+import { readDecided } from "../../src/stats/read";
 import worker from "../../src/index";
 import { markDay, releaseView, RELEASE_ALONE, RELEASE_POOLED, RELEASE_WITHHELD } from "../../src/privacy/release";
 import { markHierarchy } from "../../src/privacy/hierarchy";
+import { refreshMonthSums } from "../../src/db/sums";
 import { markOptions, withMarks } from "../../src/rollup/release";
 import { addDays, dayOf, dayStart } from "../../src/time/day";
 import { ADMIN, call, createSite, withJson } from "../helpers/http";
@@ -18,7 +20,17 @@ import { insertEvents, landing } from "../rollup/fixtures";
  * every query, so the SQL path inherits every property the in-Worker release is tested for.
  */
 
-const DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"];
+// Days in four months: a range may hold October and November whole (read from their month sums)
+// and cut September and December (read from atoms), or cut October itself.
+const DAYS = ["2026-09-30", "2026-10-01", "2026-10-02", "2026-10-31", "2026-11-01", "2026-11-30", "2026-12-01"];
+const MONTHS = [...new Set(DAYS.map((d) => d.slice(0, 7)))];
+/** Ranges holding months whole and cutting them: [from, to]. */
+const RANGES: [string, string][] = [
+  [DAYS[0]!, DAYS[DAYS.length - 1]!], // October and November whole, September and December cut
+  ["2026-10-01", "2026-10-31"], // exactly October
+  ["2026-10-02", "2026-11-30"], // October cut, November whole
+  ["2026-09-01", "2026-12-31"], // four whole months
+];
 // The first six are campaign atoms without content or term (v1); the last three are further
 // contents and terms of those campaigns (v1.1: a campaign atom is the sum of its contents).
 const TOUCHES = [
@@ -60,13 +72,16 @@ const spendRow = fc.record({
 // Reference rates (v1.1): some days have none (their money stays unconverted, or a Saturday uses
 // Friday's), some are quoted against USD (cross rates). Rates are powers of two, so converted
 // money stays exact and both paths sum it to the same double whatever the order.
-const RATE_DAYS = ["2026-09-24", "2026-09-30", ...DAYS];
+const RATE_DAYS = ["2026-09-24", "2026-10-29", ...DAYS];
 const power = fc.constantFrom(0.25, 0.5, 2, 4, 8);
 const dayRates = fc.record({ base: fc.constantFrom("EUR", "EUR", "USD"), eur: power, usd: fc.option(power, { nil: undefined }), all: fc.option(power, { nil: undefined }) });
 const world = fc.record({
   k: fc.integer({ min: 2, max: 12 }),
   // v1.1: "auto" marks whole months (week and month units), "day" is v1 at the campaign level.
   period: fc.constantFrom<"auto" | "day">("auto", "day"),
+  // Only the site's currency (EUR): the months can be read from their sums (another currency is
+  // converted at each atom's own day's rate, so such months are read from their atoms).
+  oneCurrency: fc.boolean(),
   rates: fc.dictionary(fc.constantFrom(...RATE_DAYS), dayRates, { maxKeys: RATE_DAYS.length }),
   days: fc.array(fc.dictionary(fc.constantFrom(...TOUCHES.map((_, i) => String(i))), perTouch, { maxKeys: TOUCHES.length }), {
     minLength: 1,
@@ -77,7 +92,7 @@ const world = fc.record({
 type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
 
 /** A site-day's atoms as the rollup writes them: every touch under every (goal, model), same traffic. */
-function atomsOf(site: string, day: string, touches: World["days"][number]): Atom[] {
+function atomsOf(site: string, day: string, touches: World["days"][number], oneCurrency = false): Atom[] {
   const atoms: Atom[] = [];
   for (const [i, t] of Object.entries(touches)) {
     const [source, medium, campaign, content, term] = TOUCHES[Number(i)]!;
@@ -85,7 +100,9 @@ function atomsOf(site: string, day: string, touches: World["days"][number]): Ato
     for (const goal of GOALS) {
       for (const model of MODELS) {
         const x = t.views[v++]!;
-        const byCurrency: Record<string, number> = { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.all === undefined ? {} : { ALL: x.all }) };
+        const byCurrency: Record<string, number> = oneCurrency
+          ? { EUR: x.eur }
+          : { EUR: x.eur, ...(x.usd === undefined ? {} : { USD: x.usd }), ...(x.all === undefined ? {} : { ALL: x.all }) };
         atoms.push({ site, day, source, medium, campaign, content, term, goal, model, clicks: t.clicks, visitors: t.visitors, conversions: x.conversions, credit: x.credit, revenue: x.eur, revenue_by_currency: byCurrency });
       }
     }
@@ -95,13 +112,13 @@ function atomsOf(site: string, day: string, touches: World["days"][number]): Ato
 
 let sites = 0;
 
-/** A site with the world's atoms marked for its k, as the rollup leaves them, and its spend. */
+/** A site with the world's atoms marked for its k, as the rollup leaves them, its month sums, and its spend. */
 async function seed(w: World): Promise<{ id: string; read: string }> {
   const id = `decided-${++sites}`;
   const created = await createSite({ id, domains: [`${id}.example`], currency: "EUR", goals: [{ name: "purchase" }, { name: "signup", tier: "micro" }], privacy: { k: w.k, period: w.period } });
   const statements: D1PreparedStatement[] = [];
   // "auto": the month re-mark of rollup/release.ts (every day of the month together, up to today).
-  const all = w.days.flatMap((touches, i) => atomsOf(id, DAYS[i]!, touches));
+  const all = w.days.flatMap((touches, i) => atomsOf(id, DAYS[i]!, touches, w.oneCurrency));
   const today = dayOf(Date.now(), "UTC");
   const monthMarks = w.period === "auto" ? markHierarchy(all, markOptions(w.k, today, "auto")) : [];
   w.days.forEach((touches, i) => {
@@ -112,7 +129,7 @@ async function seed(w: World): Promise<{ id: string; read: string }> {
             const { release, ...mark } = monthMarks[j]!;
             return a.day === day ? [{ ...a, release, mark }] : [];
           })
-        : withMarks(atomsOf(id, day, touches), w.k);
+        : withMarks(atomsOf(id, day, touches, w.oneCurrency), w.k);
     statements.push(...upsertAtomStatements(env.DB, id, day, atoms, 7));
     statements.push(
       env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k, release_period) VALUES (?, ?, 'done', 0, 0, 1, 1, ?, ?)").bind(
@@ -139,6 +156,7 @@ async function seed(w: World): Promise<{ id: string; read: string }> {
     );
   }
   await env.DB.batch(statements);
+  await env.DB.batch(MONTHS.flatMap((m) => refreshMonthSums(env.DB, id, m)));
   return { id, read: created.read_key };
 }
 
@@ -161,15 +179,24 @@ const QUERIES = [
   `from=2026-09-28&to=2026-11-01&group=day`,
 ];
 
-async function answers(site: { id: string; read: string }): Promise<string[]> {
+/** The queries asked of the other ranges (every query is asked of RANGES[0]). */
+const RANGE_QUERIES = ["group=campaign&model=linear", "group=day", "group=goal", "group=term&model=linear", "group=content&source=google&campaign=spring", "group=source&goal=purchase"];
+
+async function answers(site: { id: string; read: string }, ranges: readonly [string, string][] = [RANGES[0]!]): Promise<string[]> {
+  // A query that names its own range (from=…) is asked once.
+  const asks = ranges.flatMap(([from, to], i) => (i === 0 ? QUERIES : RANGE_QUERIES).map((q) => (q.startsWith("from=") ? q : `from=${from}&to=${to}&${q}`)));
   return Promise.all(
-    QUERIES.map(async (q) => {
-      const range = q.startsWith("from=") ? "" : `from=${DAYS[0]}&to=${DAYS[DAYS.length - 1]}&`;
-      const res = await call(`/v1/stats?site=${site.id}&${range}${q}`, { headers: { authorization: `Bearer ${site.read}` } });
+    asks.map(async (q) => {
+      const res = await call(`/v1/stats?site=${site.id}&${q}`, { headers: { authorization: `Bearer ${site.read}` } });
       expect(res.status, q).toBe(200);
-      return res.text();
+      return `${q}\n${await res.text()}`;
     }),
   );
+}
+
+/** Forgets the site's month sums: reads use the atoms of every day. */
+async function dropSums(site: string): Promise<void> {
+  await env.DB.prepare("DELETE FROM month_sums_state WHERE site = ?").bind(site).run();
 }
 
 async function undecide(site: string): Promise<void> {
@@ -206,24 +233,36 @@ describe("release at rollup time", () => {
     );
   });
 
-  it("every query answers the same from SQL over the marks as from the release in the Worker", async () => {
+  it("every query answers the same from month sums, from SQL over the marks, and from the release in the Worker", async () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
         const site = await seed(w);
-        const decided = await answers(site);
+        if (w.oneCurrency) {
+          // The sums were built for every month with a rolled day (each is marked for k).
+          const months = new Set(w.days.map((_, i) => DAYS[i]!.slice(0, 7)));
+          const built = await env.DB.prepare("SELECT COUNT(*) AS n FROM month_sums_state WHERE site = ? AND k = ?").bind(site.id, w.k).first<{ n: number }>();
+          expect(built?.n).toBe(months.size);
+        }
+        const summed = await answers(site, RANGES);
+        await dropSums(site.id);
+        const decided = await answers(site, RANGES);
         await undecide(site.id);
-        const inWorker = await answers(site);
-        decided.forEach((a, i) => expect(a, QUERIES[i]).toBe(inWorker[i]));
+        const inWorker = await answers(site, RANGES);
+        summed.forEach((a, i) => {
+          expect(a).toBe(decided[i]);
+          expect(a).toBe(inWorker[i]);
+        });
       }),
-      { numRuns: 25, endOnFailure: true },
+      { numRuns: 16, endOnFailure: true },
     );
-  }, 240_000); // 25 worlds × 2 × 23 queries: minutes on a busy 2-core machine
+  }, 400_000); // 16 worlds × 3 × 41 queries: minutes on a busy 2-core machine
 
   it("the answer follows the stored marks while they are for the site's k, and ignores them otherwise", async () => {
     // Day 1: a big touch and two small ones; k = 5 pools the small ones into `other`.
     const w: World = {
       k: 5,
       period: "day",
+      oneCurrency: true,
       rates: {},
       days: [
         {
@@ -252,26 +291,64 @@ describe("release at rollup time", () => {
 
   it("auto: SQL sums months marked whole; a month with one day marked otherwise is decided whole in the Worker", async () => {
     const big = { clicks: 40, visitors: 40, views: Array.from({ length: 6 }, () => ({ conversions: 12, credit: 12, eur: 10, usd: undefined, all: undefined })) };
-    const site = await seed({ k: 10, period: "auto", rates: {}, days: DAYS.map(() => ({ "0": big })), spend: [] });
-    const read = () => readDecided(env.DB, site.id, "(macro)", "last_click", "campaign", DAYS[0]!, DAYS[3]!, 10, "EUR", {}, "auto");
-    expect((await read()).get("(macro)")?.totals.visitors).toBe(160);
+    const site = await seed({ k: 10, period: "auto", oneCurrency: true, rates: {}, days: DAYS.map(() => ({ "0": big })), spend: [] });
+    const october = DAYS.filter((d) => d.startsWith("2026-10"));
+    // October whole (its month sums) and cut (its atoms): both from SQL while every day is marked "auto".
+    const read = (from: string) => readDecided(env.DB, site.id, "(macro)", "last_click", "campaign", from, "2026-10-31", 10, "EUR", {}, "auto");
+    expect((await read("2026-10-01")).get("(macro)")?.totals.visitors).toBe(40 * october.length);
+    expect((await read(DAYS[2]!)).get("(macro)")?.totals.visitors).toBe(40 * (october.length - 1));
     expect(await readUndecided(env.DB, site.id, DAYS[1]!, DAYS[2]!, 10, "auto")).toEqual([]);
-    // One day re-rolled (marked alone, at the day grain): the whole month leaves the SQL path.
+    // One day re-rolled (marked alone, at the day grain): the whole month leaves the SQL path, sums and atoms.
     await env.DB.prepare("UPDATE rollup_days SET release_period = NULL WHERE site = ? AND day = ?").bind(site.id, DAYS[2]).run();
-    expect((await read()).size).toBe(0);
+    expect((await read("2026-10-01")).size).toBe(0);
+    expect((await read(DAYS[2]!)).size).toBe(0);
     const undecided = await readUndecided(env.DB, site.id, DAYS[1]!, DAYS[2]!, 10, "auto");
-    expect(new Set(undecided.map((a) => a.day))).toEqual(new Set(DAYS));
+    expect(new Set(undecided.map((a) => a.day))).toEqual(new Set(october));
+  });
+
+  it("reads a whole month from its sums only while they are current", async () => {
+    const day = (visitors: number) => ({ "0": { clicks: visitors, visitors, views: Array.from({ length: 6 }, () => ({ conversions: 2, credit: 2, eur: 10, usd: undefined, all: undefined })) } });
+    // Days 1–3 are in October (2026-10-01, -02, -31).
+    const site = await seed({ k: 2, period: "day", oneCurrency: true, rates: {}, days: [{}, day(20), day(30), day(40)], spend: [] });
+    const q = `/v1/stats?site=${site.id}&from=2026-10-01&to=2026-10-31&group=source`;
+    const get = async () => (await (await call(q, { headers: { authorization: `Bearer ${site.read}` } })).json()) as { totals: { visitors: number } };
+    const fromAtoms = await get();
+    expect(fromAtoms.totals.visitors).toBe(90);
+    // A forged sum shows: the month is read from month_sums, not from its atoms...
+    const forge = () => env.DB.prepare("UPDATE month_sums SET visitors = visitors + 1000 WHERE site = ? AND kind = 'total' AND currency = '' AND goal = '(macro)' AND model = 'last_click'").bind(site.id).run();
+    await forge();
+    expect((await get()).totals.visitors).toBe(1090);
+    // ...until a day of the month changes (re-rolled: its updated_at moves): then its atoms are read.
+    await env.DB.prepare("UPDATE rollup_days SET updated_at = 2 WHERE site = ? AND day = '2026-10-02'").bind(site.id).run();
+    expect(await get()).toEqual(fromAtoms);
+    // The cron finds the month stale and rebuilds it from the atoms.
+    await env.DB.batch(refreshMonthSums(env.DB, site.id, "2026-10"));
+    await forge();
+    expect((await get()).totals.visitors).toBe(1090);
+    // A day of the month marked for another k, or not marked (a roll under way): its atoms again.
+    await env.DB.prepare("UPDATE rollup_days SET release_k = NULL WHERE site = ? AND day = '2026-10-31'").bind(site.id).run();
+    expect(await get()).toEqual(fromAtoms);
+    await env.DB.prepare("UPDATE rollup_days SET release_k = 2 WHERE site = ? AND day = '2026-10-31'").bind(site.id).run();
+    expect((await get()).totals.visitors).toBe(1090);
+    // A rolled day of the month the sums were not built from: its atoms again.
+    await env.DB.prepare("INSERT INTO rollup_days (site, day, status, cursor, events, started_at, updated_at, release_k) VALUES (?, '2026-10-15', 'done', 0, 0, 1, 1, 2)").bind(site.id).run();
+    expect(await get()).toEqual(fromAtoms);
+    // A refresh while a day is not marked builds no sums: the month stays with its atoms.
+    await env.DB.prepare("UPDATE rollup_days SET release_k = NULL WHERE site = ? AND day = '2026-10-15'").bind(site.id).run();
+    await env.DB.batch(refreshMonthSums(env.DB, site.id, "2026-10"));
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM month_sums WHERE site = ? AND month = '2026-10'").bind(site.id).first<{ n: number }>()).toEqual({ n: 0 });
+    expect(await get()).toEqual(fromAtoms);
   });
 
   it("sums a day with 150 currencies (more than D1 binds parameters) the same as the Worker", async () => {
     // The public pixel accepts any ISO-4217 code, so one day can carry far more currencies than
     // D1's 100 bound parameters; the SQL path must not bind one per currency.
     const codes = Array.from({ length: 150 }, (_, i) => `X${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`);
-    const site = await seed({ k: 2, period: "auto", rates: {}, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
+    const site = await seed({ k: 2, period: "auto", oneCurrency: false, rates: {}, days: [{ "0": { clicks: 0, visitors: 30, views: Array.from({ length: 6 }, () => ({ conversions: 3, credit: 3, eur: 1, usd: undefined, all: undefined })) } }], spend: [] });
     const many = Object.fromEntries(codes.map((c, i) => [c, i / 4]));
     await env.DB.prepare("UPDATE atoms SET revenue_by_currency = ? WHERE site = ?").bind(JSON.stringify(many), site.id).run();
     const decided = await answers(site);
-    expect(JSON.parse(decided[0]!).totals.revenue_by_currency).toEqual(Object.fromEntries(codes.map((c, i) => [c, i / 4])));
+    expect(JSON.parse(decided[0]!.slice(decided[0]!.indexOf("\n") + 1)).totals.revenue_by_currency).toEqual(Object.fromEntries(codes.map((c, i) => [c, i / 4])));
     await undecide(site.id);
     expect(await answers(site)).toEqual(decided);
   });
@@ -323,5 +400,15 @@ describe("release at rollup time", () => {
     expect(await releaseK()).toBe(4);
     expect((await marks()).map((m) => m.release)).toEqual([RELEASE_POOLED, RELEASE_POOLED, RELEASE_POOLED]);
     expect(await stats()).toEqual(meanwhile);
+    // The runs after the re-mark rebuild the month's sums for k = 4 (rollup/sums.ts).
+    const sumsK = async () => (await env.DB.prepare("SELECT k FROM month_sums_state WHERE site = ? AND month = ?").bind(id, day.slice(0, 7)).first<{ k: number }>())?.k;
+    for (let run = 0; run < 10 && (await sumsK()) !== 4; run++) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "7 * * * *" }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    expect(await sumsK()).toBe(4);
+    const pooled = await env.DB.prepare("SELECT visitors FROM month_sums WHERE site = ? AND kind = 'pool' AND currency = '' AND goal = '(macro)' AND model = 'last_click'").bind(id).first<{ visitors: number }>();
+    expect(pooled?.visitors).toBe(6);
   });
 });
