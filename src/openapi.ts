@@ -274,6 +274,11 @@ export const openApiDocument = {
   },
   paths: {
     "/t.js": { get: op("The tracker script", "collect", null, { "200": { description: "JavaScript", content: { "text/javascript": { schema: STR } } } }) },
+    "/t-ads.js": {
+      get: op("The tracker script with ad click ids, for sites that forward conversions (docs/TRACKER.md)", "collect", null, {
+        "200": { description: "JavaScript", content: { "text/javascript": { schema: STR } } },
+      }),
+    },
     "/p.gif": {
       get: op(
         "Pixel hit",

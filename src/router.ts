@@ -13,7 +13,7 @@ import { getOpenApi } from "./routes/openapi";
 import { postRollup } from "./routes/rollup";
 import { postSpend } from "./routes/spend";
 import { getFunnel, getStats } from "./routes/stats";
-import { getTracker } from "./routes/tracker";
+import { getAdsTracker, getTracker } from "./routes/tracker";
 
 type Handler = (req: IRequest, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 
@@ -31,10 +31,12 @@ const prefixed =
 /** Every public route, in the order of the data's way: collect → ingest → read → admin. */
 export const router = Router<IRequest, [Env, ExecutionContext]>({ catch: errorResponse })
   .get("/t.js", getTracker)
+  .get("/t-ads.js", getAdsTracker)
   .get("/p.gif", pixel)
   .post("/e", beacon)
   .options("/e", beaconPreflight)
   .get(`${COLLECTION_PREFIX}/t.js`, prefixed(getTracker))
+  .get(`${COLLECTION_PREFIX}/t-ads.js`, prefixed(getAdsTracker))
   .get(`${COLLECTION_PREFIX}/p.gif`, prefixed(pixel))
   .post(`${COLLECTION_PREFIX}/e`, prefixed(beacon))
   .options(`${COLLECTION_PREFIX}/e`, prefixed(beaconPreflight))

@@ -18,14 +18,19 @@ export function etagMatches(header: string | null, etag: string | null): boolean
 }
 
 /**
- * GET /t.js when the Worker sees it. The tracker is a static asset (public/t.js, built by
- * scripts/build-tracker.mjs) that the platform serves at /t.js without invoking the Worker; the
- * Worker answers it under a one-segment path prefix (`/et/t.js`, contract "The tracker") and
- * wherever the asset router is bypassed: the same bytes and ETag from the ASSETS binding, the
- * same caching, and a 304 for any If-None-Match that names the ETag.
+ * GET /t.js (and /t-ads.js, the build with click ids: getAdsTracker) when the Worker sees it. The
+ * trackers are static assets (public/t.js, public/t-ads.js, built by scripts/build-tracker.mjs)
+ * that the platform serves at /t.js and /t-ads.js without invoking the Worker; the Worker answers
+ * them under a one-segment path prefix (`/et/t.js`, contract "The tracker") and wherever the asset
+ * router is bypassed: the same bytes and ETag from the ASSETS binding, the same caching, and a 304
+ * for any If-None-Match that names the ETag.
  */
-export async function getTracker(req: IRequest, env: Env): Promise<Response> {
-  const asset = await env.ASSETS.fetch(new URL("/t.js", req.url));
+export const getTracker = (req: IRequest, env: Env): Promise<Response> => serveTracker("/t.js", req, env);
+/** GET /t-ads.js: the ads build, as getTracker serves /t.js (docs/TRACKER.md "Click ids"). */
+export const getAdsTracker = (req: IRequest, env: Env): Promise<Response> => serveTracker("/t-ads.js", req, env);
+
+async function serveTracker(file: "/t.js" | "/t-ads.js", req: IRequest, env: Env): Promise<Response> {
+  const asset = await env.ASSETS.fetch(new URL(file, req.url));
   if (!asset.ok) return asset;
   const etag = asset.headers.get("etag");
   const headers = {

@@ -3,6 +3,13 @@
  * minifies it into src/tracker/bundle.gen.ts; budget 1,000 bytes gzipped (test/tracker/bundle.test.ts),
  * which is why it reads tersely.
  *
+ * Two builds of this one source (scripts/build-tracker.mjs): /t.js, without the code between
+ * `<ads>` and `</ads>` markers, which keeps no ad identifier at all, and /t-ads.js (budget 1,200
+ * bytes) with it, which also keeps the latest ad click id per platform in `et_k`
+ * (src/tracker/clicks.ts) and sends them as `k` with conversions only, for sites that forward
+ * conversions to ad platforms. The base build drops the marked text before esbuild reads it, so
+ * that it cannot even change the minifier's choice of names: /t.js stays byte for byte what it was.
+ *
  * It sends a pageview on load and on pushState/popstate navigations, runs `edgetally(…)` calls
  * (the queued ones after the load pageview), keeps the touch journal in localStorage and sends
  * it as `j` with conversions. Nothing may throw into the page: every entry point is wrapped, and
@@ -11,6 +18,9 @@
 import { journal, type Row } from "./journal";
 import { landing } from "./landing";
 import { scrub } from "./scrub";
+/*<ads>*/
+import { clicks, type Click } from "./clicks";
+/*</ads>*/
 
 type Props = { value?: unknown; currency?: unknown; id?: unknown } | undefined;
 type Call = [name?: unknown, props?: Props];
@@ -22,6 +32,21 @@ declare global {
     globalPrivacyControl?: boolean;
   }
 }
+/*<ads>*/
+/**
+ * For a conversion (no `u`): the kept click ids at `now` as `k` (JSON text), or undefined for none.
+ * For a pageview at `u`: keeps the URL's click ids and stores the rows (none: the key erased), and
+ * answers undefined, so a pageview never carries `k`. Storage that throws or holds junk keeps none.
+ */
+function kept(now: number, u?: string | false): string | undefined {
+  try {
+    const k = clicks(JSON.parse(localStorage.et_k || "[]"), now, u);
+    const text = k[0] && JSON.stringify(k);
+    if (!u) return text;
+    text ? (localStorage.et_k = text) : delete localStorage.et_k;
+  } catch {}
+}
+/*</ads>*/
 
 try {
   const nav = navigator;
@@ -34,10 +59,10 @@ try {
   let ref = document.referrer;
   let last = "";
 
-  /** Replaces the stored journal; no text erases it. */
+  /** Replaces the stored journal; no text erases it (and, in /t-ads.js, the kept click ids too). */
   const store = (text?: string): undefined => {
     try {
-      text ? (localStorage.et_j = text) : delete localStorage.et_j;
+      text ? (localStorage.et_j = text) : delete localStorage.et_j /*<ads>*/ && delete localStorage.et_k /*</ads>*/;
     } catch {}
   };
   // Calls held until consent (memory only); 0 once consent is given; undefined when refused or
@@ -74,7 +99,7 @@ try {
         // is the fallback when the beacon is missing or refuses (queue full). Undefined fields vanish in JSON.
         // Page URL and referrer without personal data (src/tracker/scrub.ts): a pixel's query
         // string reaches request logs before the collector scrubs anything.
-        const body = JSON.stringify({ s: data.site, n, u: scrub(u), r: scrub(ref), v: p?.value, c: p?.currency, i: p?.id, j: j[0] && JSON.stringify(j) });
+        const body = JSON.stringify({ s: data.site, n, u: scrub(u), r: scrub(ref), v: p?.value, c: p?.currency, i: p?.id, j: j[0] && JSON.stringify(j), /*<ads>*/ k: kept(now, n == "pageview" && u) /*</ads>*/ });
         nav.sendBeacon?.(api + "/e", body) || (new Image().src = api + "/p.gif?" + new URLSearchParams(JSON.parse(body)));
       }
     } catch {}

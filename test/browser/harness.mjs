@@ -110,14 +110,15 @@ export async function waitForRows(worker, query, done, ms = 15_000) {
 
 /**
  * An HTML page with the contract's snippet: the queue stub, `calls` made before the script loads
- * (JSON-encoded arguments), and the deferred script tag with `attrs`.
+ * (JSON-encoded arguments), and the deferred script tag with `attrs`; `script`: /t.js or the ads
+ * build /t-ads.js.
  */
-export function trackedPage(worker, site, { attrs = "", calls = [], body = "" } = {}) {
+export function trackedPage(worker, site, { attrs = "", calls = [], body = "", script = "/t.js" } = {}) {
   const queued = calls.map((args) => `edgetally(${args.map((a) => JSON.stringify(a)).join(", ")});`).join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>test</title>
 <script>window.edgetally=window.edgetally||function(){(edgetally.q=edgetally.q||[]).push(arguments)}</script>
 <script>${queued}</script>
-<script defer src="${worker.origin}/t.js" data-site="${site}" ${attrs}></script>
+<script defer src="${worker.origin}${script}" data-site="${site}" ${attrs}></script>
 </head><body>${body}</body></html>`;
 }
 

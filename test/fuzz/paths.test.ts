@@ -37,6 +37,8 @@ const TRICKS = [
   "/e/",
   "/e%2f",
   "/t.js/..",
+  "/t-ads.js/..",
+  "/et/t-ads.js",
   "/openapi.json/",
   "/%00",
   "/%",
@@ -47,7 +49,7 @@ const TRICKS = [
   "/.well-known/../v1/admin/sites",
   "/" + "a/".repeat(500),
 ];
-const SEGMENTS = ["v1", "admin", "sites", "rollup", "events", "links", "spend", "stats", "funnel", "l", "e", "p.gif", "t.js", "openapi.json", "keys", SITE, "..", ".", "", "%2e%2e", "%2F", "%00", "%ED%A0%80"];
+const SEGMENTS = ["v1", "admin", "sites", "rollup", "events", "links", "spend", "stats", "funnel", "l", "e", "p.gif", "t.js", "t-ads.js", "openapi.json", "keys", SITE, "..", ".", "", "%2e%2e", "%2F", "%00", "%ED%A0%80"];
 
 const path = fc.oneof(
   fc.constantFrom(...TRICKS),
@@ -59,9 +61,9 @@ const credential = fc.constantFrom<"none" | "admin" | "ingest" | "read">("none",
 /** Paths anyone may call without a key (after URL normalisation). */
 function isPublic(pathname: string, m: string): boolean {
   // The collection paths also answer under a one-segment prefix other than `v1` (CONTRACT.md v1.1).
-  const bare = /^\/(?!v1\/)[^/]+(\/(?:p\.gif|t\.js|e|l\/[^/]+))$/i.exec(pathname)?.[1];
+  const bare = /^\/(?!v1\/)[^/]+(\/(?:p\.gif|t\.js|t-ads\.js|e|l\/[^/]+))$/i.exec(pathname)?.[1];
   if (bare && bare !== pathname && isPublic(bare, m)) return true;
-  if (m === "GET" && ["/p.gif", "/t.js", "/openapi.json"].includes(pathname)) return true;
+  if (m === "GET" && ["/p.gif", "/t.js", "/t-ads.js", "/openapi.json"].includes(pathname)) return true;
   if (m === "GET" && /^\/l\/[^/]+$/.test(pathname)) return true;
   if ((m === "POST" || m === "OPTIONS") && pathname === "/e") return true;
   return false;

@@ -62,6 +62,13 @@ describe("collection paths under a prefix, through the Worker", () => {
     expect(js.status).toBe(200);
     expect(js.headers.get("content-type")).toContain("javascript");
     expect(await js.text()).toBe(await (await call("/t.js")).text());
+    // The ads build (with click ids) too, and it is not the base build.
+    const ads = await call("/et/t-ads.js");
+    expect(ads.status).toBe(200);
+    expect(ads.headers.get("content-type")).toContain("javascript");
+    const adsText = await ads.text();
+    expect(adsText).toBe(await (await call("/t-ads.js")).text());
+    expect(adsText).toContain("et_k");
     const site = await createSite({ id: "pre3", domains: ["shop.example"] });
     const made = await call("/v1/links", withJson("POST", { destination: "https://shop.example/may", source: "news", medium: "email", campaign: "May" }, site.ingest_key));
     const { code } = (await made.json()) as { code: string };
@@ -77,6 +84,8 @@ describe("collection paths under a prefix, through the Worker", () => {
     ["GET", "/a/b/p.gif?s=pre1"],
     ["POST", "/a/b/e"],
     ["GET", "/a/b/t.js"],
+    ["GET", "/v1/t-ads.js"],
+    ["GET", "/a/b/t-ads.js"],
   ])("%s %s is no collection path: 404 in the contract's shape", async (method, path) => {
     const res = await call(path, { method, ...(method === "POST" ? { body: "{}" } : {}) });
     expect(res.status).toBe(404);
