@@ -2,7 +2,7 @@ import type { ForwardContext } from "../forward/types";
 import type { CleanEvent } from "../collect/event";
 import { mergeCopies } from "../ingest/merge";
 import { DAY_MS, DEDUP_WINDOW_MS } from "../time/windows";
-import { chunk, chunkForParams, placeholders } from "./chunk";
+import { chunk } from "./chunk";
 import { writableSite } from "./sites";
 
 /**
@@ -43,52 +43,86 @@ const DEDUP_CHUNK = 500;
 export const INSERT_JSON_BYTES = 400_000;
 
 /**
- * One multi-row insert: the rows arrive as a JSON array of arrays (EVENT_COLUMNS order), read
- * with json_each — the technique of the dedup claim — instead of a VALUES list that could bind
- * only 4 rows per statement (21 parameters each). A row with an event_id is inserted only if
- * this write's claim holds its dedup row. Built from the fixed column list, never from values.
+ * The value of column `name` in a row of the JSON parameter (`r`: one json_each row). Rows are
+ * arrays in EVENT_COLUMNS order (eventRow), so the statements below read them by that one list:
+ * a column added there reaches every statement and every row together. Only fixed column names
+ * and positions are written into the SQL, never values.
  */
 const col = (name: (typeof EVENT_COLUMNS)[number]) => `json_extract(r.value, '$[${EVENT_COLUMNS.indexOf(name)}]')`;
-const INSERT_SQL =
-  `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) ` +
-  `SELECT ${EVENT_COLUMNS.map(col).join(", ")} FROM json_each(?) AS r ` +
-  `WHERE (${col("event_id")} IS NULL ` +
-  `OR EXISTS (SELECT 1 FROM dedup AS d WHERE d.site = ${col("site")} AND d.event_id = ${col("event_id")} AND d.claim = ?)) ` +
-  // An event of a site erased after it was received (still queued, or from a stale site cache) is refused.
-  `AND ${writableSite(col("site"), col("received_at"))} ` +
-  "ON CONFLICT DO NOTHING";
+
+/**
+ * ? the claim, ? JSON [[site, event_id, received_at], …], ? DEDUP_WINDOW_MS. Claims each id that is
+ * new, or whose first sighting is older than the window; RETURNING names the ids this write now
+ * holds. No claim for a site erased after the event was received.
+ */
+const CLAIM_SQL = `
+  INSERT INTO dedup (site, event_id, first_seen, claim)
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?
+  FROM json_each(?)
+  WHERE ${writableSite("json_extract(value, '$[0]')", "json_extract(value, '$[2]')")}
+  ON CONFLICT (site, event_id) DO UPDATE SET first_seen = excluded.first_seen, claim = excluded.claim
+  WHERE dedup.first_seen <= excluded.first_seen - ?
+  RETURNING site, event_id`;
+
+/**
+ * ? JSON of eventRow arrays, ? the claim. One multi-row insert: the rows arrive as one JSON array
+ * read with json_each — the technique of the dedup claim — instead of a VALUES list that could
+ * bind only 4 rows per statement (21 parameters each). A row with an event_id is inserted only if
+ * this write's claim holds its dedup row; a row of a site erased after it was received (still
+ * queued, or from a stale site cache) is refused. A redelivered row (same msg_id) inserts nothing.
+ */
+const INSERT_SQL = `
+  INSERT INTO events (${EVENT_COLUMNS.join(", ")})
+  SELECT ${EVENT_COLUMNS.map(col).join(", ")}
+  FROM json_each(?) AS r
+  WHERE (${col("event_id")} IS NULL
+         OR EXISTS (
+           SELECT 1 FROM dedup AS d
+           WHERE d.site = ${col("site")} AND d.event_id = ${col("event_id")} AND d.claim = ?
+         ))
+    AND ${writableSite(col("site"), col("received_at"))}
+  ON CONFLICT DO NOTHING`;
 
 type Param = string | number | null;
 
 /**
- * Merges later copies (rows as INSERT_SQL reads them) into the stored copy of their event, by the
- * rule of ingest/merge.ts mergeCopies: the stored copy takes the later copy's journey and landing
- * touch when it has none and the later copy has one, and the later copy's value and currency when
- * that copy is the server's and the stored one a browser's (or the stored copy has no value). The stored copy is the one of the
- * current dedup window: it was received exactly at its dedup row's first_seen (the claim writes
- * both), which the (site, received_at) index finds.
+ * ?1 JSON of eventRow arrays (the later copies). Merges later copies into the stored copy of their
+ * event, by the rule of ingest/merge.ts mergeCopies: the stored copy takes the later copy's journey
+ * and landing touch when it has none and the later copy has one, and the later copy's value and
+ * currency when that copy is the server's and the stored one a browser's (or the stored copy has
+ * no value). The stored copy is the one of the current dedup window: it was received exactly at
+ * its dedup row's first_seen (the claim writes both), which the (site, received_at) index finds.
  * A changed row moves to a new, highest rowid: the rollup notices a day's new events by its
  * highest rowid (db/rollup.ts lastRowids), so a merged conversion is re-rolled like a late one.
  * A row that would not change is left alone, so a redelivered copy changes nothing twice.
+ * The innermost SELECT names each row's values by their columns (`r.site`, `r.journey`, …).
  */
-const touched = (t: string) => `((${t}.journey IS NOT NULL AND json_array_length(${t}.journey) > 0) OR ${t}.touch_kind IS 'landing')`;
-const TOUCH_COLUMNS = ["journey", "touch_kind", "source", "medium", "campaign", "content", "term"] as const;
-export const MERGE_SQL =
-  "UPDATE events AS e SET\n" +
-  "  rowid = (SELECT MAX(rowid) FROM events) + 1 + m.n,\n" +
-  TOUCH_COLUMNS.map((c) => `  ${c} = IIF(m.take_touch, m.${c}, e.${c}),\n`).join("") +
-  "  value = IIF(m.take_value, m.value, e.value),\n" +
-  "  currency = IIF(m.take_value, m.currency, e.currency)\n" +
-  "FROM (\n" +
-  "  SELECT s.rowid AS target, r.*,\n" +
-  `    NOT ${touched("s")} AND ${touched("r")} AS take_touch,\n` +
-  "    r.value IS NOT NULL AND ((r.via = 'server' AND s.via <> 'server') OR s.value IS NULL)\n" +
-  "      AND (s.value IS NOT r.value OR s.currency IS NOT r.currency) AS take_value\n" +
-  `  FROM (SELECT r.key AS n, ${EVENT_COLUMNS.map((c) => `${col(c)} AS ${c}`).join(", ")} FROM json_each(?1) AS r) AS r\n` +
-  "  JOIN dedup AS d ON d.site = r.site AND d.event_id = r.event_id\n" +
-  "  JOIN events AS s ON s.site = r.site AND s.received_at = d.first_seen AND s.event_id = r.event_id AND s.msg_id IS NOT r.msg_id\n" +
-  ") AS m\n" +
-  "WHERE e.rowid = m.target AND (m.take_touch OR m.take_value)";
+export const MERGE_SQL = `
+  UPDATE events AS e
+  SET rowid = (SELECT MAX(rowid) FROM events) + 1 + m.n,
+      journey = IIF(m.take_touch, m.journey, e.journey),
+      touch_kind = IIF(m.take_touch, m.touch_kind, e.touch_kind),
+      source = IIF(m.take_touch, m.source, e.source),
+      medium = IIF(m.take_touch, m.medium, e.medium),
+      campaign = IIF(m.take_touch, m.campaign, e.campaign),
+      content = IIF(m.take_touch, m.content, e.content),
+      term = IIF(m.take_touch, m.term, e.term),
+      value = IIF(m.take_value, m.value, e.value),
+      currency = IIF(m.take_value, m.currency, e.currency)
+  FROM (
+    SELECT s.rowid AS target, r.*,
+           NOT ((s.journey IS NOT NULL AND json_array_length(s.journey) > 0) OR s.touch_kind IS 'landing')
+             AND ((r.journey IS NOT NULL AND json_array_length(r.journey) > 0) OR r.touch_kind IS 'landing') AS take_touch,
+           r.value IS NOT NULL AND ((r.via = 'server' AND s.via <> 'server') OR s.value IS NULL)
+             AND (s.value IS NOT r.value OR s.currency IS NOT r.currency) AS take_value
+    FROM (
+      SELECT r.key AS n, ${EVENT_COLUMNS.map((c) => `${col(c)} AS ${c}`).join(", ")}
+      FROM json_each(?1) AS r
+    ) AS r
+    JOIN dedup AS d ON d.site = r.site AND d.event_id = r.event_id
+    JOIN events AS s ON s.site = r.site AND s.received_at = d.first_seen AND s.event_id = r.event_id AND s.msg_id IS NOT r.msg_id
+  ) AS m
+  WHERE e.rowid = m.target AND (m.take_touch OR m.take_value)`;
 
 /** A statement before it meets D1: its SQL and parameters (what tests count). */
 export interface StatementSpec {
@@ -142,12 +176,7 @@ export function eventWriteStatements(items: readonly StoredEvent[], claim: strin
   for (const part of chunk(withId, DEDUP_CHUNK)) {
     specs.push({
       kind: "claim",
-      sql: "INSERT INTO dedup (site, event_id, first_seen, claim) " +
-        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? " +
-        `FROM json_each(?) WHERE ${writableSite("json_extract(value, '$[0]')", "json_extract(value, '$[2]')")} ` +
-        "ON CONFLICT (site, event_id) DO UPDATE SET first_seen = excluded.first_seen, claim = excluded.claim " +
-        "WHERE dedup.first_seen <= excluded.first_seen - ? " +
-        "RETURNING site, event_id",
+      sql: CLAIM_SQL,
       params: [claim, JSON.stringify(part.map((m) => [m.event.site, m.event.event_id, m.event.received_at])), DEDUP_WINDOW_MS],
     });
   }
@@ -228,6 +257,16 @@ export async function writeEvents(db: D1Database, items: readonly StoredEvent[],
 const DEAD_LETTER_JSON_BYTES = 400_000;
 
 /**
+ * ?1 now, ?2 JSON [[body, error, site, received_at], …]. A letter naming a site erased after its
+ * event was received is left out.
+ */
+const INSERT_DEAD_LETTERS_SQL = `
+  INSERT INTO dead_letters (received_at, body, error, site)
+  SELECT ?1, l.value ->> 0, l.value ->> 1, l.value ->> 2
+  FROM json_each(?2) AS l
+  WHERE l.value ->> 2 IS NULL OR ${writableSite("l.value ->> 2", "l.value ->> 3")}`;
+
+/**
  * Stores queue bodies that could not be written (poison or dead-lettered), each with the site it
  * names (null when it names none), as JSON-bound multi-row inserts. A letter of a site erased
  * after the event was received is not stored: erasing a site erases its dead letters too.
@@ -235,25 +274,27 @@ const DEAD_LETTER_JSON_BYTES = 400_000;
 export async function insertDeadLetters(db: D1Database, letters: readonly { body: string; error: string | null; site?: string | null; received?: number | null }[], now: number): Promise<void> {
   if (letters.length === 0) return;
   const rows = letters.map((l) => [l.body, l.error, l.site ?? null, l.received ?? now]);
-  const statements = splitJsonRows(rows, DEAD_LETTER_JSON_BYTES).map((json) =>
-    db
-      .prepare(
-        "INSERT INTO dead_letters (received_at, body, error, site) " +
-          "SELECT ?1, l.value ->> 0, l.value ->> 1, l.value ->> 2 FROM json_each(?2) AS l " +
-          `WHERE l.value ->> 2 IS NULL OR ${writableSite("l.value ->> 2", "l.value ->> 3")}`,
-      )
-      .bind(now, json),
-  );
+  const statements = splitJsonRows(rows, DEAD_LETTER_JSON_BYTES).map((json) => db.prepare(INSERT_DEAD_LETTERS_SQL).bind(now, json));
   await db.batch(statements);
 }
 
 /** Dead letters are kept this long for inspection and replay, then purged by the hourly run. */
 export const DEAD_LETTER_MS = 30 * DAY_MS;
 
+/** ?1 before (unix ms), ?2 limit. */
+const PURGE_DEAD_LETTERS_SQL = `
+  DELETE FROM dead_letters
+  WHERE id IN (
+    SELECT id
+    FROM dead_letters
+    WHERE received_at < ?1
+    LIMIT ?2
+  )`;
+
 /** 1 query. Deletes up to `limit` dead letters stored before `before`. */
 export async function purgeDeadLetters(db: D1Database, before: number, limit = 10_000): Promise<number> {
   const res = await db
-    .prepare("DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ?1 LIMIT ?2)")
+    .prepare(PURGE_DEAD_LETTERS_SQL)
     .bind(before, limit)
     .run();
   return res.meta.changes;

@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { atomKeys, deleteAtomStatements, readDayAtoms, readRangeAtoms, updateMarkStatements, upsertAtomStatements, type Atom } from "../../src/db/atoms";
 import * as rollup from "../../src/db/rollup";
 import statementsBefore from "./fixtures/rollup-atoms-statements.json";
+import { normalise, recording, type Recorded } from "./statements-helpers";
 
 /**
  * The SQL of src/db/rollup.ts and src/db/atoms.ts, as each function prepares it, with the number of
@@ -11,49 +11,6 @@ import statementsBefore from "./fixtures/rollup-atoms-statements.json";
  * whitespace normalised, is byte for byte the text recorded from the code before the rewrite
  * (fixtures/rollup-atoms-statements.json), and binds the same values.
  */
-
-/**
- * Layout only, never a token: whitespace runs become one space, and none is kept next to
- * punctuation or an operator (`a = ?1` and `a=?1`, `( SELECT` and `(SELECT` are the same statement).
- */
-function normalise(sql: string): string {
-  return sql.replace(/\s+/g, " ").replace(/ ?([(),=<>!+*/|;-]) ?/g, "$1").trim();
-}
-
-interface Recorded {
-  name: string;
-  sql: string;
-  binds: unknown[];
-}
-
-/** The real D1 database, noting each statement prepared through it and the values bound. */
-function recording(into: Recorded[], name: () => string): D1Database {
-  return new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") {
-        return (sql: string) => {
-          const entry: Recorded = { name: name(), sql: normalise(sql), binds: [] };
-          into.push(entry);
-          const stmt = target.prepare(sql);
-          return new Proxy(stmt, {
-            get(s, p) {
-              if (p === "bind") {
-                return (...values: unknown[]) => {
-                  entry.binds = values;
-                  return s.bind(...values);
-                };
-              }
-              const v = Reflect.get(s, p, s);
-              return typeof v === "function" ? v.bind(s) : v;
-            },
-          });
-        };
-      }
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-}
 
 const SITE = "stmts";
 const DAY = "2026-10-01";
