@@ -49,3 +49,18 @@ export function recording(into: Recorded[], name: () => string): D1Database {
     },
   });
 }
+
+/**
+ * A recording database and a `step` that names the statements prepared while it runs: the
+ * statements tests call each function of a module under its name.
+ */
+export function recorder(): { out: Recorded[]; db: D1Database; step: (name: string, run: () => unknown) => Promise<void> } {
+  const out: Recorded[] = [];
+  let current = "";
+  const db = recording(out, () => current);
+  const step = async (name: string, run: () => unknown) => {
+    current = name;
+    await run();
+  };
+  return { out, db, step };
+}

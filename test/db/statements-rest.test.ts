@@ -11,7 +11,7 @@ import type { DayRates } from "../../src/fx/rates";
 import { parseNewSite } from "../../src/sites/config";
 import { cleanEvent } from "../ingest/helpers";
 import statementsBefore from "./fixtures/rest-statements.json";
-import { normalise, recording, type Recorded } from "./statements-helpers";
+import { normalise, recorder, type Recorded } from "./statements-helpers";
 
 /**
  * The SQL of the rest of src/db/ (events, links, sites, fx, live, forward, spend, salts), as each
@@ -40,13 +40,7 @@ const spendRow = (i: number): spend.SpendRow => ({
 
 /** Every statement of the eight modules, prepared (and run against the real, empty database). */
 async function statements(): Promise<Recorded[]> {
-  const out: Recorded[] = [];
-  let current = "";
-  const db = recording(out, () => current);
-  const step = async (name: string, run: () => unknown) => {
-    current = name;
-    await run();
-  };
+  const { out, db, step } = recorder();
   const fragment = (name: string, sql: string) => out.push({ name, sql: normalise(sql), binds: [] });
 
   // sites: created first, erased last of its group (the other modules do not need the row).

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { atomKeys, deleteAtomStatements, readDayAtoms, readRangeAtoms, updateMarkStatements, upsertAtomStatements, type Atom } from "../../src/db/atoms";
 import * as rollup from "../../src/db/rollup";
 import statementsBefore from "./fixtures/rollup-atoms-statements.json";
-import { normalise, recording, type Recorded } from "./statements-helpers";
+import { normalise, recorder, type Recorded } from "./statements-helpers";
 
 /**
  * The SQL of src/db/rollup.ts and src/db/atoms.ts, as each function prepares it, with the number of
@@ -21,13 +21,7 @@ const atom: Atom = {
 
 /** Every statement of the two modules, prepared (and run against the real, empty database). */
 async function statements(): Promise<Recorded[]> {
-  const out: Recorded[] = [];
-  let current = "";
-  const db = recording(out, () => current);
-  const step = async (name: string, run: () => unknown) => {
-    current = name;
-    await run();
-  };
+  const { out, db, step } = recorder();
   const pairs = [{ site: SITE, day: DAY }];
   const bounds = [{ site: SITE, before: DAY }];
   await step("lastRowids", () => rollup.lastRowids(db, SITE, [DAY]));
