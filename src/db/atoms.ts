@@ -1,4 +1,4 @@
-import type { HierMark } from "../privacy/hierarchy";
+import type { HierMark, Leaf } from "../privacy/hierarchy";
 import type { ReleaseMark } from "../privacy/release";
 import type { Grain } from "../time/periods";
 
@@ -8,27 +8,12 @@ export const NONE_LABEL = "(none)";
 /**
  * A daily atom (CONTRACT.md "The privacy invariant", v1.1 "below the campaign"): the unit the
  * rollup writes and the only thing the stats API reads, per touch, content and term. goal is a goal
- * name or MACRO_GOAL (all macro goals together).
+ * name or MACRO_GOAL (all macro goals together); content and term are NONE_LABEL when the touch had
+ * none; conversions counts the distinct conversions that gave the atom credit; revenue is in the
+ * site's currency. The fields are the release engine's Leaf (privacy/hierarchy.ts) plus the site.
  */
-export interface Atom {
+export interface Atom extends Leaf {
   site: string;
-  day: string;
-  source: string;
-  medium: string;
-  campaign: string;
-  /** NONE_LABEL when the touch had none */
-  content: string;
-  term: string;
-  goal: string;
-  model: string;
-  clicks: number;
-  visitors: number;
-  /** distinct conversions that gave this atom credit */
-  conversions: number;
-  credit: number;
-  /** in the site's currency */
-  revenue: number;
-  revenue_by_currency: Record<string, number>;
   /** the release decided at rollup time (privacy/hierarchy.ts markHierarchy); null/absent = undecided */
   release?: ReleaseMark | null;
   /** the rest of the atom's HierMark (absent = undecided) */

@@ -560,7 +560,8 @@ export function emptyFigures(): Figures {
   return { clicks: 0, visitors: 0, conversions: 0, credit: 0, revenue: 0, revenue_by_currency: {} };
 }
 
-function addInto(into: Figures, l: Figures): void {
+/** Adds `l`'s figures into `into` (in place). */
+export function addFigures(into: Figures, l: Figures): void {
   into.clicks += l.clicks;
   into.visitors += l.visitors;
   into.conversions += l.conversions;
@@ -627,15 +628,15 @@ export function answerRange(marked: readonly MarkedLeaf[], q: RangeQuery): Range
       if (cuts(q.from, q.to, unit)) partial.set(`${l.unit_from}/${l.unit_to}`, { ...unit, grain: l.grain });
       continue;
     }
-    addInto(totals, l);
+    addFigures(totals, l);
     if (q.group === "day") {
-      if (l.unit_from === l.unit_to) addInto(row({ day: l.day }), l);
-      else addInto(other, l);
+      if (l.unit_from === l.unit_to) addFigures(row({ day: l.day }), l);
+      else addFigures(other, l);
       if (l.release === RELEASE_ALONE) grains.add(l.grain);
       continue;
     }
     if (l.release !== RELEASE_ALONE) {
-      addInto(other, l);
+      addFigures(other, l);
       continue;
     }
     grains.add(l.grain);
@@ -644,7 +645,7 @@ export function answerRange(marked: readonly MarkedLeaf[], q: RangeQuery): Range
     if (f.medium !== undefined && l.medium !== f.medium) continue;
     if (f.campaign !== undefined && l.campaign !== f.campaign) continue;
     if (f.content !== undefined && content !== f.content) continue;
-    addInto(row(rowKeyOf(q.group, l)), l);
+    addFigures(row(rowKeyOf(q.group, l)), l);
   }
   const isZero = (s: Figures) => s.clicks === 0 && s.visitors === 0 && s.conversions === 0 && s.credit === 0 && s.revenue === 0;
   return {

@@ -1,5 +1,5 @@
 import type { SpendRow } from "../db/spend";
-import { OTHER } from "../privacy/hierarchy";
+import { addFigures, OTHER } from "../privacy/hierarchy";
 import type { Cell, DayRelease } from "../privacy/release";
 import type { SpendPiece } from "./figures";
 
@@ -42,12 +42,7 @@ export function spendCells(atoms: readonly SpendAtom[]): (SpendCell & { goal: st
       };
       out.set(id, c);
     }
-    c.clicks += a.clicks;
-    c.visitors += a.visitors;
-    c.conversions += a.conversions;
-    c.credit += a.credit;
-    c.revenue += a.revenue;
-    for (const [cur, v] of Object.entries(a.revenue_by_currency)) c.revenue_by_currency[cur] = (c.revenue_by_currency[cur] ?? 0) + v;
+    addFigures(c, a);
     if (a.content_release && !c.contents.includes(a.content)) c.contents.push(a.content);
     const term = JSON.stringify([a.content, a.term]);
     if (a.content_release && a.term_release && !c.terms.includes(term)) c.terms.push(term);
